@@ -1,0 +1,171 @@
+"""Render every formula with KaTeX at build time, so pages ship no math JavaScript.
+
+Two kinds of math reach the HTML:
+
+* Markdown pages: pymdownx.arithmatex (generic mode) wraps each formula in
+  ``<span class="arithmatex">\\(...\\)</span>`` or ``<div class="arithmatex">\\[...\\]</div>``.
+* Notebook pages: mkdocs-jupyter leaves ``$...$`` and ``$$...$$`` as text inside
+  ``jp-MarkdownOutput`` cells.
+
+All formulas of a page are rendered in one ``node`` call (``hooks/render_math.mjs``) with
+``throwOnError``; a formula KaTeX rejects fails the build with the page, the line and the
+formula. The work happens in ``on_post_page`` so the search index keeps the plain TeX
+rather than KaTeX's markup. KaTeX's stylesheet and fonts are copied from ``node_modules``
+into the built site.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+
+ROOT = Path(__file__).resolve().parent.parent
+KATEX_DIST = ROOT / "node_modules" / "katex" / "dist"
+RENDERER = Path(__file__).resolve().parent / "render_math.mjs"
+ASSET_DIR = "assets/katex"
+
+ARITHMATEX = re.compile(
+    r'<(?P<tag>span|div) class="arithmatex">(?P<body>.*?)</(?P=tag)>', re.DOTALL
+)
+NOTEBOOK_MARKDOWN = re.compile(r'<div class="[^"]*\bjp-MarkdownOutput\b[^"]*"[^>]*>')
+DIV_TAG = re.compile(r"<div\b|</div>")
+# Inside a notebook's Markdown output: leave code alone, find $$...$$ before $...$.
+CODE_ELEMENT = re.compile(r"<(code|pre)\b.*?</\1>", re.DOTALL)
+DOLLAR_MATH = re.compile(r"\$\$(?P<display>.+?)\$\$|\$(?P<inline>[^$\n]+?)\$", re.DOTALL)
+
+
+def on_config(config):
+    if not (KATEX_DIST / "katex.min.css").is_file():
+        raise PluginError(f"KaTeX is not installed in {KATEX_DIST.parent}: run `npm ci`.")
+    return config
+
+
+def on_post_page(output, page, config):
+    output, formulas = _collect(output)
+    if not formulas:
+        return output
+    results = render(formulas)
+    errors = [
+        _describe(page, formulas[i][0], result["error"])
+        for i, result in enumerate(results)
+        if "error" in result
+    ]
+    if errors:
+        raise PluginError("KaTeX could not render:\n" + "\n".join(errors))
+    return _fill(output, [result["html"] for result in results])
+
+
+def on_post_build(config):
+    target = Path(config.site_dir) / ASSET_DIR
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(KATEX_DIST / "katex.min.css", target / "katex.min.css")
+    shutil.copytree(KATEX_DIST / "fonts", target / "fonts", dirs_exist_ok=True)
+
+
+def render(formulas: list[tuple[str, bool]]) -> list[dict]:
+    """Render ``[(tex, display), ...]`` with KaTeX; one ``{"html"}`` or ``{"error"}`` each."""
+    payload = json.dumps([{"tex": tex, "display": display} for tex, display in formulas])
+    done = subprocess.run(
+        ["node", str(RENDERER)],
+        input=payload,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise PluginError(f"KaTeX renderer failed: {done.stderr.strip()}")
+    return json.loads(done.stdout)
+
+
+# A placeholder no formula and no HTML contains; replaced by the rendered formula.
+_SLOT = "\x00katex:{}\x00"
+
+
+def _collect(output: str) -> tuple[str, list[tuple[str, bool]]]:
+    """Replace each formula in ``output`` by a numbered slot; return the formulas found."""
+    formulas: list[tuple[str, bool]] = []
+
+    def slot(tex: str, display: bool) -> str:
+        formulas.append((html.unescape(tex).strip(), display))
+        return _SLOT.format(len(formulas) - 1)
+
+    def arithmatex(match: re.Match) -> str:
+        body = match["body"].strip()
+        display = match["tag"] == "div"
+        return slot(body[2:-2], display)  # drop \( \) or \[ \]
+
+    output = ARITHMATEX.sub(arithmatex, output)
+
+    pieces = []
+    position = 0
+    for start, end in _notebook_markdown_spans(output):
+        pieces.append(output[position:start])
+        pieces.append(_dollar_math(output[start:end], slot))
+        position = end
+    pieces.append(output[position:])
+    return "".join(pieces), formulas
+
+
+def _notebook_markdown_spans(output: str):
+    """Yield (start, end) of the inside of every notebook Markdown cell's output div."""
+    for opening in NOTEBOOK_MARKDOWN.finditer(output):
+        depth = 1
+        for tag in DIV_TAG.finditer(output, opening.end()):
+            depth += 1 if tag.group() == "<div" else -1
+            if depth == 0:
+                yield opening.end(), tag.start()
+                break
+
+
+def _dollar_math(fragment: str, slot) -> str:
+    """Slot every $...$ and $$...$$ in ``fragment``, outside <code> and <pre>."""
+    pieces = []
+    position = 0
+    for code in CODE_ELEMENT.finditer(fragment):
+        pieces.append(_dollar_math_in_text(fragment[position : code.start()], slot))
+        pieces.append(code.group())
+        position = code.end()
+    pieces.append(_dollar_math_in_text(fragment[position:], slot))
+    return "".join(pieces)
+
+
+def _dollar_math_in_text(text: str, slot) -> str:
+    def replace(match: re.Match) -> str:
+        if match["display"] is not None:
+            return slot(match["display"], True)
+        return slot(match["inline"], False)
+
+    return DOLLAR_MATH.sub(replace, text)
+
+
+def _fill(output: str, rendered: list[str]) -> str:
+    return re.sub("\x00katex:(\\d+)\x00", lambda m: rendered[int(m[1])], output)
+
+
+def _describe(page, tex: str, error: str) -> str:
+    """`docs/page.md:LINE: <tex>: <KaTeX's message>`, the line found by searching the source."""
+    where = os.path.relpath(page.file.abs_src_path) if page.file.abs_src_path else page.file.src_uri
+    line = _source_line(page.file.abs_src_path, tex)
+    if line:
+        where += f":{line}"
+    return f"  {where}: {tex!r}: {error}"
+
+
+def _source_line(path: str | None, tex: str) -> int | None:
+    if not path or not Path(path).is_file():
+        return None
+    first = tex.splitlines()[0].strip() if tex.strip() else ""
+    if not first:
+        return None
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if first in line:
+            return number
+    return None

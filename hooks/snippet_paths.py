@@ -1,0 +1,45 @@
+"""Fail the build on an include that points nowhere, naming the page and the line.
+
+pymdownx.snippets (``check_paths: true``) already refuses a missing file, but its error names
+neither the page nor the line. This hook checks every one-line include,
+``--8<-- "path"`` or ``--8<-- "path:section"``, before the page is converted.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+
+INCLUDE = re.compile(r'^\s*-{1,}8<-{1,}\s+"(?P<target>[^"]+)"\s*$')
+
+
+def on_page_markdown(markdown, page, config, files):
+    bases = config.mdx_configs.get("pymdownx.snippets", {}).get("base_path", ["."])
+    source = (
+        os.path.relpath(page.file.abs_src_path) if page.file.abs_src_path else page.file.src_uri
+    )
+    problems = [
+        f"{source}:{number}: {problem}"
+        for number, line in enumerate(markdown.splitlines(), 1)
+        if (match := INCLUDE.match(line)) and (problem := check_include(match["target"], bases))
+    ]
+    if problems:
+        raise PluginError("Snippet includes that point nowhere:\n  " + "\n  ".join(problems))
+    return markdown
+
+
+def check_include(target: str, bases: list[str]) -> str | None:
+    """Why ``path[:section | :start:end]`` cannot be included, or None when it can."""
+    path, _, selector = target.partition(":")
+    found = next((Path(base) / path for base in bases if (Path(base) / path).is_file()), None)
+    if found is None:
+        return f"snippet file {path!r} not found"
+    section = selector.split(":")[0]
+    if section and not section.isdigit():
+        marker = f"--8<-- [start:{section}]"
+        if marker not in found.read_text(encoding="utf-8"):
+            return f"section {section!r} not found in {path}"
+    return None

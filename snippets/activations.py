@@ -1,0 +1,55 @@
+"""Element-wise activations: the sigmoid, its diagonal Jacobian and its VJP.
+
+Shapes (row vectors, see docs/conventions.md): r is 1×n, h = σ(r) is 1×n,
+the upstream gradient g = ∂L/∂h is 1×n, the Jacobian ∂h/∂r is n×n.
+Run ``python -m snippets.activations`` to see the checks the page shows.
+"""
+
+import numpy as np
+
+from snippets.gradcheck import compare, numerical_jacobian
+
+
+# --8<-- [start:functions]
+def sigmoid(r):
+    """σ(r) entry by entry, any shape; exp(-log(1 + e^-r)) never overflows."""
+    return np.exp(-np.logaddexp(0.0, -r))
+
+
+def sigmoid_jacobian(r):
+    """The full Jacobian ∂h/∂r of h = σ(r) for a 1×n row r: n×n, diagonal."""
+    h = sigmoid(r).ravel()
+    return np.diag(h * (1 - h))
+
+
+def sigmoid_vjp(r, g):
+    """g (∂h/∂r) without building the Jacobian: g ∘ σ'(r), the shape of r."""
+    h = sigmoid(r)
+    return g * h * (1 - h)
+
+
+# --8<-- [end:functions]
+
+
+if __name__ == "__main__":
+    # --8<-- [start:setup]
+    rng = np.random.default_rng(0)
+    r = rng.standard_normal((1, 4))  # pre-activation, 1×4
+    g = rng.standard_normal((1, 4))  # upstream gradient ∂L/∂h, 1×4
+    # --8<-- [end:setup]
+
+    # --8<-- [start:check]
+    jacobian = sigmoid_jacobian(r)  # 4×4
+    numeric = numerical_jacobian(sigmoid, r)  # 4×4, by central differences
+    assert compare("Jacobian vs finite differences", jacobian, numeric)
+    assert compare("Jacobian is diagonal", jacobian, np.diag(np.diag(jacobian)))
+    assert compare("VJP vs g @ numeric Jacobian", sigmoid_vjp(r, g), g @ numeric)
+    # --8<-- [end:check]
+
+    # --8<-- [start:mistake]
+    h = sigmoid(r)
+    sigma_prime = h * (1 - h)
+    reference = g @ numerical_jacobian(sigmoid, r)
+    compare("g @ σ'(r).T (matrix product)", g @ sigma_prime.T, reference)
+    compare("g ∘ σ(r) (σ for σ')", g * h, reference)
+    # --8<-- [end:mistake]

@@ -1,0 +1,41 @@
+"""Every python block of every page runs alone, as copied, and prints what the page shows."""
+
+import ast
+import sys
+
+import pytest
+
+from tests.pages import ROOT, failure, markdown_pages, python_blocks, run_block
+
+BLOCKS = [block for page in markdown_pages() for block in python_blocks(page)]
+ALLOWED_IMPORTS = {"numpy"} | set(sys.stdlib_module_names)
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=[block.where for block in BLOCKS])
+def test_block_runs_alone_as_copied(block, tmp_path):
+    problem = failure(block, run_block(block.code, cwd=tmp_path))
+    assert problem is None, problem
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=[block.where for block in BLOCKS])
+def test_block_imports_numpy_and_the_standard_library_only(block):
+    imported = set()
+    for node in ast.walk(ast.parse(block.code)):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add((node.module or "").split(".")[0])
+    assert imported <= ALLOWED_IMPORTS, (
+        f"{block.where}: imports {sorted(imported - ALLOWED_IMPORTS)}"
+    )
+
+
+def test_every_derivation_page_has_blocks():
+    pages_with_snippets = {p.stem for p in (ROOT / "snippets").glob("*.py")} - {
+        "__init__",
+        "gradcheck",
+    }
+    pages_with_blocks = {ROOT.joinpath(b.source).stem for b in BLOCKS}
+    assert pages_with_snippets <= pages_with_blocks, (
+        f"snippets without a page block: {sorted(pages_with_snippets - pages_with_blocks)}"
+    )

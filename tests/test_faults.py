@@ -1,0 +1,131 @@
+"""Bad input from a contributor fails the build or the suite, naming the file and the line.
+
+Each case plants one fault in a tiny project that inherits the real mkdocs.yml, hooks and
+helpers (tests/fixture_site.py), and checks what a contributor would read.
+"""
+
+import pytest
+
+from tests.fixture_site import build, make_project, notebook
+from tests.pages import failure, python_blocks, run_block
+from tests.site_checks import remote_resources
+
+HOME = "# Home\n\nText with $x W + b$.\n"
+
+BUILD_FAULTS = {
+    "malformed LaTeX": (
+        {"bad.md": "# Bad\n\nFine $x$.\n\nBroken $\\frac{a}{$ here.\n"},
+        ["docs/bad.md:5", "\\\\frac{a}{", "KaTeX"],
+    ),
+    "missing snippet": (
+        {"bad.md": '# Bad\n\n```python\n--8<-- "snippets/nowhere.py"\n```\n'},
+        ["docs/bad.md:4: snippet file 'snippets/nowhere.py' not found"],
+    ),
+    "unknown snippet section": (
+        {"bad.md": '# Bad\n\n```python\n--8<-- "snippets/gradcheck.py:nope"\n```\n'},
+        ["docs/bad.md:4: section 'nope' not found in snippets/gradcheck.py"],
+    ),
+    "broken link": (
+        {"bad.md": "# Bad\n\nSee [the missing page](missing.md).\n"},
+        ["Doc file 'bad.md' contains a link 'missing.md'"],
+    ),
+    "missing anchor": (
+        {"bad.md": "# Bad\n\nSee [home](index.md#no-such-heading).\n"},
+        ["Doc file 'bad.md' contains a link 'index.md#no-such-heading'"],
+    ),
+    "raising notebook cell": (
+        {"notebooks/bad.ipynb": notebook("# Bad", "x = 1", "raise ValueError('planted')")},
+        ["docs/notebooks/bad.ipynb: cell 3 raised ValueError: planted"],
+    ),
+}
+
+
+@pytest.mark.parametrize("fault", BUILD_FAULTS)
+def test_build_fails_naming_the_place(fault, tmp_path):
+    pages, expected = BUILD_FAULTS[fault]
+    done = build(make_project(tmp_path, {"index.md": HOME, **pages}))
+    log = done.stdout + done.stderr
+    assert done.returncode != 0, f"{fault}: the build passed\n{log}"
+    for words in expected:
+        assert words in log, f"{fault}: {words!r} not in the build log:\n{log}"
+
+
+def test_clean_fixture_builds(tmp_path):
+    """The control case: the same fixture without a fault builds."""
+    done = build(make_project(tmp_path, {"index.md": HOME}))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_remote_script_or_font_in_a_page_is_named(tmp_path):
+    page = (
+        "# Bad\n\n<script src='https://cdn.example.org/x.js'></script>\n\n"
+        '<link rel="stylesheet" href="//fonts.example.org/css?family=X">\n'
+    )
+    project = make_project(tmp_path, {"index.md": HOME, "bad.md": page})
+    assert build(project).returncode == 0
+    found = remote_resources(project / "site" / "bad" / "index.html")
+    assert len(found) == 2
+    assert all("site/bad/index.html:" in finding for finding in found)
+    assert "https://cdn.example.org/x.js" in found[0] and "//fonts.example.org" in found[1]
+
+
+AFFINE_VJP = '''
+import numpy as np
+
+# --8<-- [start:functions]
+def affine_input_vjp(W, g):
+    """gx = g Wᵀ for r = xW + b; g is 1×m, W is n×m."""
+    return g @ W{transpose}
+# --8<-- [end:functions]
+'''
+AFFINE_PAGE = """# Affine
+
+Check:
+
+```python title="the input VJP"
+--8<-- "snippets/gradcheck.py:helpers"
+--8<-- "snippets/affine_fixture.py:functions"
+rng = np.random.default_rng(0)
+x, W, g = rng.standard_normal((1, 3)), rng.standard_normal((3, 3)), rng.standard_normal((1, 3))
+numeric = g @ numerical_jacobian(lambda x: x @ W, x)
+assert compare("gx", affine_input_vjp(W, g), numeric)
+```
+"""
+
+BLOCK_FAULTS = {
+    "gradient off by a transpose": (AFFINE_VJP.format(transpose=""), "AssertionError"),
+    "snippet with a syntax error": (AFFINE_VJP.format(transpose=".T)"), "SyntaxError"),
+    "correct gradient (control)": (AFFINE_VJP.format(transpose=".T"), None),
+}
+
+
+@pytest.mark.parametrize("fault", BLOCK_FAULTS)
+def test_page_block_fails_naming_page_and_line(fault, tmp_path):
+    snippet, error = BLOCK_FAULTS[fault]
+    project = make_project(tmp_path, {"affine.md": AFFINE_PAGE}, {"affine_fixture.py": snippet})
+    [block] = python_blocks(project / "docs" / "affine.md", root=project)
+    problem = failure(block, run_block(block.code, cwd=tmp_path))
+    if error is None:
+        assert problem is None, problem
+    else:
+        assert problem is not None and problem.startswith("docs/affine.md:5: the block raised")
+        assert error in problem
+
+
+def test_raising_page_block_is_named(tmp_path):
+    page = "# P\n\nText.\n\n```python\nimport numpy as np\nnp.ones(3) @ np.ones(4)\n```\n"
+    project = make_project(tmp_path, {"p.md": page})
+    [block] = python_blocks(project / "docs" / "p.md", root=project)
+    problem = failure(block, run_block(block.code, cwd=tmp_path))
+    assert problem.startswith("docs/p.md:5: the block raised") and "ValueError" in problem
+
+
+def test_printed_output_must_match_the_page(tmp_path):
+    page = (
+        "# P\n\n```python\nprint('matches')\n```\n\n"
+        "<!--pytest-codeblocks:expected-output-->\n```text\nDIFFERS\n```\n"
+    )
+    project = make_project(tmp_path, {"p.md": page})
+    [block] = python_blocks(project / "docs" / "p.md", root=project)
+    problem = failure(block, run_block(block.code, cwd=tmp_path))
+    assert problem.startswith("docs/p.md:3: the block printed")

@@ -1,0 +1,65 @@
+"""hooks/katex.py: formulas become KaTeX HTML with MathML; a bad formula names page and line."""
+
+from types import SimpleNamespace
+
+import pytest
+from mkdocs.exceptions import PluginError
+
+from hooks.katex import on_post_page
+
+
+def page(tmp_path, source="# P\n\nThe layer $xW + b$ and $\\frac{a}{$.\n", name="p.md"):
+    path = tmp_path / name
+    path.write_text(source)
+    return SimpleNamespace(file=SimpleNamespace(src_uri=name, abs_src_path=str(path)))
+
+
+def test_inline_and_display_math_are_rendered(tmp_path):
+    html = (
+        '<p><span class="arithmatex">\\(x W + b\\)</span></p>'
+        '<div class="arithmatex">\\[\n\\frac{\\partial L}{\\partial x} = g W^\\top\n\\]</div>'
+    )
+    out = on_post_page(html, page(tmp_path), None)
+    assert "arithmatex" not in out
+    assert out.count('<span class="katex">') == 2
+    assert out.count('<span class="katex-display">') == 1
+    assert out.count('<span class="katex-mathml">') == 2
+    assert 'annotation encoding="application/x-tex">x W + b</annotation>' in out
+
+
+def test_html_escapes_in_formulas_are_undone_before_rendering(tmp_path):
+    out = on_post_page('<span class="arithmatex">\\(a &lt; b\\)</span>', page(tmp_path), None)
+    assert "<mo>&lt;</mo>" in out
+
+
+def test_page_without_math_is_left_alone(tmp_path):
+    html = "<p>No math, 5 dollars.</p>"
+    assert on_post_page(html, page(tmp_path), None) == html
+
+
+def test_notebook_markdown_math_is_rendered_outside_code_only(tmp_path):
+    html = (
+        '<div class="jp-RenderedHTMLCommon jp-MarkdownOutput"><p>Inline $x_1$ and</p>'
+        "<div>$$y = \\sigma(r)$$</div><p><code>$HOME</code></p></div>"
+        "<p>Outside a notebook cell, $x$ stays.</p>"
+    )
+    out = on_post_page(html, page(tmp_path, name="n.ipynb"), None)
+    assert out.count('<span class="katex">') == 2
+    assert "<code>$HOME</code>" in out and "$x$ stays" in out
+
+
+def test_malformed_formula_names_page_line_and_formula(tmp_path):
+    html = (
+        '<p><span class="arithmatex">\\(xW + b\\)</span> '
+        '<span class="arithmatex">\\(\\frac{a}{\\)</span></p>'
+    )
+    with pytest.raises(PluginError) as error:
+        on_post_page(html, page(tmp_path), None)
+    message = str(error.value)
+    assert "p.md:3: '\\\\frac{a}{'" in message and "KaTeX parse error" in message
+    assert "xW + b" not in message
+
+
+def test_non_ascii_in_math_is_an_error(tmp_path):
+    with pytest.raises(PluginError, match="unicodeTextInMathMode"):
+        on_post_page('<span class="arithmatex">\\(ŷ\\)</span>', page(tmp_path), None)
