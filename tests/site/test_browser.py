@@ -16,8 +16,13 @@ from tests.site.conftest import HTML_PAGES, SITE, page_id
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 SCREENSHOTS = ROOT / "build" / "screenshots"
 PALETTES = {"light": (0, "default"), "dark": (1, "slate")}
@@ -27,7 +32,9 @@ PALETTES = {"light": (0, "default"), "dark": (1, "slate")}
 def chromium():
     """Debian's Chromium; Playwright gives it a fresh temporary profile."""
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+        )
         yield browser
         browser.close()
 
@@ -46,7 +53,10 @@ def url_of(page_file, site_url):
 
 def palette_script(index: int, scheme: str) -> str:
     """Material reads the reader's palette choice from localStorage before it paints."""
-    choice = {"index": index, "color": {"media": "", "scheme": scheme, "primary": "indigo", "accent": "indigo"}}
+    choice = {
+        "index": index,
+        "color": {"media": "", "scheme": scheme, "primary": "indigo", "accent": "indigo"},
+    }
     return f"localStorage.setItem('/.__palette', {json.dumps(json.dumps(choice))});"
 
 
@@ -57,14 +67,25 @@ def test_page_in_chromium(browser, site_url, page_file, palette):
     errors, foreign = [], []
     tab.on("console", lambda message: message.type == "error" and errors.append(message.text))
     tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.on("request", lambda request: urlsplit(request.url).hostname not in {"127.0.0.1", None}
-           and not request.url.startswith("data:") and foreign.append(request.url))
+    tab.on(
+        "request",
+        lambda request: (
+            urlsplit(request.url).hostname not in {"127.0.0.1", None}
+            and not request.url.startswith("data:")
+            and foreign.append(request.url)
+        ),
+    )
     tab.add_init_script(palette_script(*PALETTES[palette]))
     tab.emulate_media(color_scheme="dark" if palette == "dark" else "light")
     tab.goto(url_of(page_file, site_url), wait_until="networkidle")
 
     scheme = tab.evaluate("document.body.getAttribute('data-md-color-scheme')")
-    name = page_id(page_file).replace("/index.html", "").replace("/", "_").replace("index.html", "home")
+    name = (
+        page_id(page_file)
+        .replace("/index.html", "")
+        .replace("/", "_")
+        .replace("index.html", "home")
+    )
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     tab.screenshot(path=SCREENSHOTS / f"{name}-{palette}.png", full_page=True)
     formulas_in_html = page_file.read_text().count('class="katex"')

@@ -1,4 +1,4 @@
-"""Every notebook was executed afresh by the build, rendered with its outputs, and is offered for download."""
+"""Notebooks: executed afresh by the build, shown with their outputs, offered for download."""
 
 import json
 import re

@@ -6,7 +6,9 @@ from tests.pages import markdown_pages, python_blocks, run_block
 from tests.site.conftest import HTML_PAGES, page_id
 from tests.site_checks import python_blocks_in_html
 
-SITE_BLOCKS = [(page, line, code) for page in HTML_PAGES for line, code in python_blocks_in_html(page)]
+SITE_BLOCKS = [
+    (page, line, code) for page in HTML_PAGES for line, code in python_blocks_in_html(page)
+]
 
 
 @pytest.mark.parametrize(
