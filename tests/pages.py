@@ -62,6 +62,7 @@ def normalise_fences(text: str) -> str:
 
 def python_blocks(page: Path, root: Path = ROOT) -> list[PageBlock]:
     """Every python block of ``page``, expanded, with the source line of its fence."""
+    page, root = page.resolve(), root.resolve()
     normalised_source = normalise_fences(page.read_text(encoding="utf-8"))
     fences = [
         b for b in extract_from_buffer(io.StringIO(normalised_source)) if b.syntax == "python"
