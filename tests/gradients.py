@@ -24,6 +24,14 @@ from snippets.gradcheck import numerical_jacobian
 FINITE_DIFFERENCE_TOLERANCE = 1e-6
 AUTODIFF_TOLERANCE = 1e-10
 SNIPPETS = Path(__file__).resolve().parent.parent / "snippets"
+KIND_OF_TOLERANCE = {
+    FINITE_DIFFERENCE_TOLERANCE: "finite differences",
+    AUTODIFF_TOLERANCE: "autograd",
+}
+
+# (kind, relative error) of every comparison the running test made; tests/conftest.py moves them
+# into the test's report, from which the page's verification record is written.
+RECORDED: list[tuple[str, float]] = []
 
 
 def relative_error(ours, reference) -> float:
@@ -46,6 +54,7 @@ def autograd_vjp(forward, x, g):
 
 def assert_close(name: str, ours, reference, tolerance: float) -> float:
     error = relative_error(ours, reference)
+    RECORDED.append((KIND_OF_TOLERANCE.get(tolerance, "reference"), error))
     assert error <= tolerance, f"{name}: relative error {error:.2e} > {tolerance:.0e}"
     return error
 

@@ -47,3 +47,18 @@ def test_katex_assets_are_served_from_the_site():
 @pytest.mark.parametrize("page", HTML_PAGES, ids=page_id)
 def test_pages_have_a_description(page):
     assert scan(page) and '<meta name="description"' in page.read_text()
+
+
+DERIVATIONS = sorted(
+    SITE / page.stem / "index.html"
+    for page in (SITE.parent / "snippets").glob("*.py")
+    if (SITE.parent / "docs" / f"{page.stem}.md").is_file()
+)
+
+
+@pytest.mark.parametrize("page", DERIVATIONS, ids=page_id)
+def test_derivation_page_carries_this_builds_verification_record(page):
+    text = page.read_text(encoding="utf-8")
+    assert 'id="verified-in-this-build"' in text
+    assert "Not verified in this build" not in text
+    assert "passed, 0 failed" in text
