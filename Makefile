@@ -24,7 +24,7 @@ test: lint site browser ## Everything CI runs: lint, checks, strict build, built
 
 check: $(VENV)/.installed node_modules/.installed ## Gradient checks, page blocks, hooks, faults; writes build/verification.json
 	rm -f build/verification.json
-	$(PYTEST) -n 2 --ignore=tests/site --cov --cov-report=term
+	VERIFICATION_RECORD=build/verification.json $(PYTEST) -n 2 --ignore=tests/site --cov --cov-report=term
 
 site: check ## Build site/ with --strict from fresh notebook runs (checks first)
 	rm -rf .cache/mkdocs-jupyter $(SITE_BUILD)

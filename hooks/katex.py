@@ -59,7 +59,11 @@ def on_post_page(output, page, config):
     ]
     if errors:
         raise PluginError("KaTeX could not render:\n" + "\n".join(errors))
-    return _fill(output, [result["html"] for result in results])
+    rendered = [
+        _scrollable(result["html"]) if display else result["html"]
+        for result, (_, display) in zip(results, formulas, strict=True)
+    ]
+    return _fill(output, rendered)
 
 
 def on_post_build(config):
@@ -67,6 +71,13 @@ def on_post_build(config):
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy2(KATEX_DIST / "katex.min.css", target / "katex.min.css")
     shutil.copytree(KATEX_DIST / "fonts", target / "fonts", dirs_exist_ok=True)
+
+
+def _scrollable(html_display: str) -> str:
+    """A wide display formula scrolls in its own box; tabindex lets the keyboard scroll it."""
+    return html_display.replace(
+        '<span class="katex-display"', '<span class="katex-display" tabindex="0"', 1
+    )
 
 
 def render(formulas: list[tuple[str, bool]]) -> list[dict]:

@@ -1,4 +1,4 @@
-"""Collect what the checks saw, per page, into build/verification.json.
+"""Collect what the checks saw, per page, into the file VERIFICATION_RECORD names.
 
 Each test module ``tests/test_NAME.py`` speaks for ``docs/NAME.md``; each page block test names
 its page in its id. At the end of the session the record is written for hooks/verification.py,
@@ -8,6 +8,7 @@ which prints it at the foot of each derivation page in the build that follows.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import re
 import subprocess
@@ -21,7 +22,6 @@ import pytest
 from tests import gradients
 
 ROOT = Path(__file__).resolve().parent.parent
-RECORD = ROOT / "build" / "verification.json"
 BLOCK_ID = re.compile(r"\[docs/(?P<page>[\w/]+)\.md:\d+\]$")
 
 _pages: dict[str, dict] = defaultdict(
@@ -60,10 +60,11 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_sessionfinish(session):
-    if hasattr(session.config, "workerinput") or not _pages:
-        return  # an xdist worker: the controller writes the record
-    RECORD.parent.mkdir(exist_ok=True)
-    RECORD.write_text(json.dumps(_record(), indent=2, sort_keys=True))
+    target = os.environ.get("VERIFICATION_RECORD")
+    if not target or hasattr(session.config, "workerinput"):
+        return  # not asked for (a partial run), or an xdist worker: the controller writes it
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
+    Path(target).write_text(json.dumps(_record(), indent=2, sort_keys=True))
 
 
 def _page_of(nodeid: str) -> str | None:

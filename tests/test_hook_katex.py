@@ -22,7 +22,7 @@ def test_inline_and_display_math_are_rendered(tmp_path):
     out = on_post_page(html, page(tmp_path), None)
     assert "arithmatex" not in out
     assert out.count('<span class="katex">') == 2
-    assert out.count('<span class="katex-display">') == 1
+    assert out.count('<span class="katex-display" tabindex="0">') == 1
     assert out.count('<span class="katex-mathml">') == 2
     assert 'annotation encoding="application/x-tex">x W + b</annotation>' in out
 

@@ -1,6 +1,8 @@
-"""Every page in real headless Chromium: no console error, no request off 127.0.0.1, math shown.
+"""Every page in real headless Chromium (Debian's), driven by Playwright.
 
-A screenshot of each page, light and dark, is kept in build/screenshots/ as a test artifact.
+Light and dark palettes: no console error, no request off 127.0.0.1, every formula shown, no
+serious or critical axe-core violation. Phone width: nothing scrolls sideways. Screenshots are
+kept in build/screenshots/ as test artifacts.
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "build" / "screenshots"
 PALETTES = {"light": (0, "default"), "dark": (1, "slate")}
+PHONE = {"width": 360, "height": 740}
+PHONE_SCREENSHOTS = {"activations", "network", "cheatsheet"}
 
 
 @pytest.fixture(scope="session")
@@ -40,59 +45,117 @@ def chromium():
 
 
 @pytest.fixture
-def browser(chromium):
-    """A fresh context per test: no storage shared between pages or palettes."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    yield context
-    context.close()
+def open_page(chromium, site_url):
+    """Open a built page in a fresh context (no storage shared), in a palette and a viewport."""
+    contexts = []
+
+    def open_(page_file, palette="light", viewport=None):
+        index, scheme = PALETTES[palette]
+        context = chromium.new_context(
+            viewport=viewport or {"width": 1280, "height": 900},
+            color_scheme="dark" if palette == "dark" else "light",
+        )
+        contexts.append(context)
+        choice = {"index": index, "color": {"media": "", "scheme": scheme, "primary": "indigo"}}
+        # Material reads the reader's palette from localStorage before it paints.
+        context.add_init_script(
+            f"localStorage.setItem('/.__palette', {json.dumps(json.dumps(choice))});"
+        )
+        tab = context.new_page()
+        tab.problems = {"errors": [], "foreign": []}
+        tab.on("console", lambda m: m.type == "error" and tab.problems["errors"].append(m.text))
+        tab.on("pageerror", lambda error: tab.problems["errors"].append(str(error)))
+        tab.on("request", lambda r: _foreign(r.url) and tab.problems["foreign"].append(r.url))
+        tab.goto(site_url + _path(page_file), wait_until="networkidle")
+        return tab
+
+    yield open_
+    for context in contexts:
+        context.close()
 
 
-def url_of(page_file, site_url):
-    return site_url + str(page_file.parent.relative_to(SITE)).replace(".", "") + "/"
+def _foreign(url: str) -> bool:
+    return not url.startswith("data:") and urlsplit(url).hostname not in {"127.0.0.1", None}
 
 
-def palette_script(index: int, scheme: str) -> str:
-    """Material reads the reader's palette choice from localStorage before it paints."""
-    choice = {
-        "index": index,
-        "color": {"media": "", "scheme": scheme, "primary": "indigo", "accent": "indigo"},
-    }
-    return f"localStorage.setItem('/.__palette', {json.dumps(json.dumps(choice))});"
+def _path(page_file) -> str:
+    folder = str(page_file.parent.relative_to(SITE))
+    return "" if folder == "." else folder + "/"
+
+
+def _name(page_file) -> str:
+    return _path(page_file).rstrip("/").replace("/", "_") or "home"
+
+
+def axe_violations(tab) -> list[str]:
+    tab.add_script_tag(path=str(AXE))
+    result = tab.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['nodes'][0]['target']}"
+        for violation in result["violations"]
+        if violation["impact"] in {"serious", "critical"}
+    ]
 
 
 @pytest.mark.parametrize("palette", PALETTES)
 @pytest.mark.parametrize("page_file", HTML_PAGES, ids=page_id)
-def test_page_in_chromium(browser, site_url, page_file, palette):
-    tab = browser.new_page()
-    errors, foreign = [], []
-    tab.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.on(
-        "request",
-        lambda request: (
-            urlsplit(request.url).hostname not in {"127.0.0.1", None}
-            and not request.url.startswith("data:")
-            and foreign.append(request.url)
-        ),
-    )
-    tab.add_init_script(palette_script(*PALETTES[palette]))
-    tab.emulate_media(color_scheme="dark" if palette == "dark" else "light")
-    tab.goto(url_of(page_file, site_url), wait_until="networkidle")
-
-    scheme = tab.evaluate("document.body.getAttribute('data-md-color-scheme')")
-    name = (
-        page_id(page_file)
-        .replace("/index.html", "")
-        .replace("/", "_")
-        .replace("index.html", "home")
-    )
+def test_page_in_chromium(open_page, page_file, palette):
+    tab = open_page(page_file, palette)
+    where = f"{page_id(page_file)} ({palette})"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    tab.screenshot(path=SCREENSHOTS / f"{name}-{palette}.png", full_page=True)
-    formulas_in_html = page_file.read_text().count('class="katex"')
-    formulas_shown = tab.locator(".katex").count()
-    tab.close()
+    tab.screenshot(path=SCREENSHOTS / f"{_name(page_file)}-{palette}.png", full_page=True)
 
-    assert errors == [], f"{page_id(page_file)} ({palette}): console errors {errors}"
-    assert foreign == [], f"{page_id(page_file)} ({palette}): requests off 127.0.0.1 {foreign}"
-    assert scheme == PALETTES[palette][1]
-    assert formulas_shown == formulas_in_html
+    assert tab.problems["errors"] == [], f"{where}: console errors"
+    assert tab.problems["foreign"] == [], f"{where}: requests off 127.0.0.1"
+    assert tab.evaluate("document.body.dataset.mdColorScheme") == PALETTES[palette][1]
+    formulas = page_file.read_text(encoding="utf-8").count('<span class="katex">')
+    assert tab.locator(".katex").count() == formulas, f"{where}: formulas not all shown"
+    assert axe_violations(tab) == [], f"{where}: serious or critical axe violations"
+
+
+@pytest.mark.parametrize("page_file", HTML_PAGES, ids=page_id)
+def test_nothing_scrolls_sideways_on_a_phone(open_page, page_file):
+    tab = open_page(page_file, viewport=PHONE)
+    if _name(page_file) in PHONE_SCREENSHOTS:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=SCREENSHOTS / f"{_name(page_file)}-phone.png", full_page=True)
+    widths = tab.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"{page_id(page_file)}: {widths[0]}px wide at {widths[1]}px"
+
+
+# The focused element shows a ring; a visually hidden option input shows it on its label.
+FOCUS_RING = """() => {
+    const focused = document.activeElement;
+    const shown = focused.matches("input.md-option") ? focused.nextElementSibling : focused;
+    const style = getComputedStyle(shown);
+    const ring = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
+    return [focused.tagName, ring || style.boxShadow !== "none"];
+}"""
+
+
+def test_keyboard_reaches_the_content_with_a_visible_focus_ring(open_page):
+    tab = open_page(SITE / "activations" / "index.html")
+    rings = []
+    for _ in range(12):
+        tab.keyboard.press("Tab")
+        rings.append(tab.evaluate(FOCUS_RING))
+    assert all(visible for _, visible in rings), rings
+
+
+PRINTED = ["activations", "cheatsheet"]
+PRINT_STATE = """() => [
+    getComputedStyle(document.body).backgroundColor,
+    [".md-header", ".md-sidebar--primary", ".md-footer"].map(
+        (selector) => getComputedStyle(document.querySelector(selector)).display),
+]"""
+
+
+@pytest.mark.parametrize("name", [n for n in PRINTED if (SITE / n / "index.html").is_file()])
+def test_print_is_light_and_bare_even_from_the_dark_palette(open_page, name):
+    tab = open_page(SITE / name / "index.html", "dark")
+    tab.emulate_media(media="print")
+    background, displays = tab.evaluate(PRINT_STATE)
+    assert background in {"rgb(255, 255, 255)", "rgba(0, 0, 0, 0)"}, background
+    assert displays == ["none", "none", "none"]
+    (ROOT / "build" / "print").mkdir(parents=True, exist_ok=True)
+    tab.pdf(path=ROOT / "build" / "print" / f"{name}.pdf", format="A4", print_background=True)
