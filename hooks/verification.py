@@ -26,6 +26,8 @@ def on_page_markdown(markdown, page, config, files):
     record_path = os.environ.get("VERIFICATION_RECORD")
     if not record_path:
         return markdown + f"\n\n{HEADING}\n\n" + NOT_VERIFIED
+    if not Path(record_path).is_file():
+        raise PluginError(f"VERIFICATION_RECORD={record_path}: no such file; run the checks first")
     record = json.loads(Path(record_path).read_text(encoding="utf-8"))
     entry = record["pages"].get(str(name))
     if not entry or entry["failed"] or not entry["passed"] or not entry["blocks"]:
