@@ -1,0 +1,118 @@
+"""The affine layer r = xW + b: its three Jacobians, the Kronecker form, and its VJPs.
+
+Shapes (row vectors, see docs/conventions.md): x is 1×n, W is n×m, b is 1×m, r is 1×m.
+A batch X is N×n and R = XW + 1b is N×m; the upstream gradient G = ∂L/∂R is N×m.
+∂r/∂x is m×n, ∂R/∂W is an N×m×n×m array, ∂R/∂b is N×m×m.
+Run ``python -m snippets.affine`` to see the checks the page shows.
+"""
+
+import numpy as np
+
+from snippets.gradcheck import compare, numerical_jacobian
+
+
+# --8<-- [start:functions]
+def affine(X, W, b):
+    """R = XW + b for X N×n (or one row x, 1×n), W n×m, b 1×m: N×m."""
+    return X @ W + b
+
+
+def affine_input_jacobian(W):
+    """∂r/∂x for one row x: m×n, entry (i, j) is ∂r_i/∂x_j = W_ji, so it is Wᵀ."""
+    return W.T
+
+
+def affine_weight_jacobian(X, m):
+    """∂R/∂W: N×m×n×m, entry (a, i, j, k) is ∂R_ai/∂W_jk = X_aj δ_ik."""
+    return np.einsum("aj,ik->aijk", X, np.eye(m))
+
+
+def affine_bias_jacobian(N, m):
+    """∂R/∂b: N×m×m, entry (a, i, k) is ∂R_ai/∂b_k = δ_ik (every row gets the same b)."""
+    return np.einsum("a,ik->aik", np.ones(N), np.eye(m))
+
+
+def affine_vjp(X, W, G):
+    """G(∂R/∂X), G(∂R/∂W), G(∂R/∂b) without the Jacobians: GWᵀ (N×n), XᵀG (n×m), 1ᵀG (1×m)."""
+    return G @ W.T, X.T @ G, G.sum(axis=0, keepdims=True)
+
+
+def vec(A):
+    """The textbook (column-major) vec: the columns of A stacked into one column."""
+    return A.reshape(-1, 1, order="F")
+
+
+def mean_squared_error(R, T):
+    """L = (1/N) Σ_a ℓ_a with ℓ_a = ½‖r_a − t_a‖², for R and targets T both N×m."""
+    return np.mean(0.5 * np.sum((R - T) ** 2, axis=1))
+
+
+def mean_squared_error_gradient(R, T):
+    """∂L/∂R = (R − T)/N, N×m: the 1/N of the mean is already in it."""
+    return (R - T) / R.shape[0]
+
+
+# --8<-- [end:functions]
+
+
+if __name__ == "__main__":
+    # --8<-- [start:setup]
+    rng = np.random.default_rng(0)
+    N, n, m = 5, 4, 3  # n ≠ m, so a missing transpose cannot hide
+    X = rng.standard_normal((N, n))  # a batch of inputs, N×n
+    W = rng.standard_normal((n, m))  # weights, n×m
+    b = rng.standard_normal((1, m))  # bias, 1×m
+    G = rng.standard_normal((N, m))  # upstream gradient ∂L/∂R, N×m
+    T = rng.standard_normal((N, m))  # targets of a mean squared error, N×m
+    x, g = X[:1], G[:1]  # one example: x is 1×n, its upstream gradient g is 1×m
+    # --8<-- [end:setup]
+
+    # --8<-- [start:check]
+    # One example: the three Jacobians, built from their entries
+    numeric_x = numerical_jacobian(lambda x: affine(x, W, b), x)  # m×n
+    numeric_w = numerical_jacobian(lambda W: affine(x, W, b), W)  # m×(n·m)
+    numeric_b = numerical_jacobian(lambda b: affine(x, W, b), b)  # m×m
+    jacobian_w = affine_weight_jacobian(x, m).reshape(m, n * m)
+    assert compare("∂r/∂x = Wᵀ vs finite differences", affine_input_jacobian(W), numeric_x)
+    assert compare("∂r/∂W = x ⊗ I_m vs finite differences", jacobian_w, numeric_w)
+    assert compare("∂r/∂b = I_m vs finite differences", affine_bias_jacobian(1, m)[0], numeric_b)
+
+    # A batch: ∂R/∂W is a 4th-order array; flattened, it is a Kronecker product
+    jacobian = affine_weight_jacobian(X, m)  # N×m×n×m
+    numeric = numerical_jacobian(lambda W: affine(X, W, b), W)  # row-major vec: (N·m)×(n·m)
+    flat = jacobian.reshape(N * m, n * m)  # numpy's reshape reads row-major
+    assert compare(f"∂R/∂W, shape {jacobian.shape}, vs finite differences", flat, numeric)
+    assert compare("row-major vec: ∂R/∂W = X ⊗ I_m", flat, np.kron(X, np.eye(m)))
+    numeric_vec = numerical_jacobian(lambda w: vec(X @ w.reshape(n, m, order="F")), vec(W))
+    assert compare(
+        "column-major vec: ∂vec(R)/∂vec(W) = I_m ⊗ X", np.kron(np.eye(m), X), numeric_vec
+    )
+    assert compare("vec(XW) = (I_m ⊗ X) vec(W)", vec(X @ W), np.kron(np.eye(m), X) @ vec(W))
+
+    # The VJPs, against the upstream gradient times each numeric Jacobian
+    gx, gw, gb = affine_vjp(X, W, G)
+    numeric_batch_x = numerical_jacobian(lambda X: affine(X, W, b), X)  # (N·m)×(N·n)
+    numeric_batch_b = numerical_jacobian(lambda b: affine(X, W, b), b)  # (N·m)×m
+    assert compare("GWᵀ vs G (∂R/∂X)", gx, (G.ravel() @ numeric_batch_x).reshape(N, n))
+    assert compare("XᵀG vs G (∂R/∂W)", gw, (G.ravel() @ numeric).reshape(n, m))
+    assert compare("1ᵀG vs G (∂R/∂b)", gb, (G.ravel() @ numeric_batch_b).reshape(1, m))
+    assert compare("XᵀG vs G contracted with ∂R/∂W", gw, np.einsum("ai,aijk->jk", G, jacobian))
+
+    # A mean over the batch: the 1/N arrives inside G
+    G_mean = mean_squared_error_gradient(affine(X, W, b), T)  # (R − T)/N
+    numeric_mean = numerical_jacobian(lambda W: mean_squared_error(affine(X, W, b), T), W)
+    assert compare("mean loss: XᵀG with G = (R − T)/N", X.T @ G_mean, numeric_mean.reshape(n, m))
+    # --8<-- [end:check]
+
+    # --8<-- [start:mistake]
+    reference_x = g @ numerical_jacobian(lambda x: affine(x, W, b), x)  # 1×n
+    reference_w = (g @ numerical_jacobian(lambda W: affine(x, W, b), W)).reshape(n, m)
+    numeric_mean = numerical_jacobian(lambda W: mean_squared_error(affine(X, W, b), T), W)
+    try:
+        compare("g W (W for Wᵀ)", g @ W, reference_x)
+    except ValueError as error:
+        print(f"g W (W for Wᵀ): {error}")
+    compare("gᵀx (product reversed)", g.T @ x, reference_w)
+    R = affine(X, W, b)
+    compare("Xᵀ(R − T) (a sum, no 1/N)", X.T @ (R - T), numeric_mean.reshape(n, m))
+    # --8<-- [end:mistake]
