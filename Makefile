@@ -11,7 +11,7 @@ PYTEST := $(PYTHON) -m pytest
 MKDOCS := $(BIN)/mkdocs
 SITE_BUILD := build/site-next
 
-.PHONY: help serve test check site lint format lock new browser clean audit
+.PHONY: help serve test check site lint format lock new browser clean audit bench mutants
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ site: check ## Build site/ with --strict from fresh notebook runs (checks first)
 	rm -rf .cache/mkdocs-jupyter $(SITE_BUILD)
 	VERIFICATION_RECORD=build/verification.json $(MKDOCS) build --strict --site-dir $(SITE_BUILD)
 	rm -rf site && mv $(SITE_BUILD) site
+
+bench: $(VENV)/.installed ## Benchmarks (Jacobian vs VJP, hand backward vs autograd) into bench/results/*.csv
+	$(PYTHON) bench/run.py
 
 audit: $(VENV)/.installed node_modules/.installed browser ## Lighthouse on the built site (run after make site); reports in site/reports/
 	$(PYTHON) tools/audit.py site
