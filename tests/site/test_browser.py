@@ -7,84 +7,15 @@ kept in build/screenshots/ as test artifacts.
 
 from __future__ import annotations
 
-import json
-from urllib.parse import urlsplit
-
 import pytest
-from playwright.sync_api import sync_playwright
 
 from tests.pages import ROOT
-from tests.site.conftest import HTML_PAGES, SITE, page_id
+from tests.site.conftest import HTML_PAGES, PALETTES, SITE, page_id, page_name
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "build" / "screenshots"
-PALETTES = {"light": (0, "default"), "dark": (1, "slate")}
 PHONE = {"width": 360, "height": 740}
 PHONE_SCREENSHOTS = {"activations", "network", "cheatsheet"}
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """Debian's Chromium; Playwright gives it a fresh temporary profile."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def open_page(chromium, site_url):
-    """Open a built page in a fresh context (no storage shared), in a palette and a viewport."""
-    contexts = []
-
-    def open_(page_file, palette="light", viewport=None):
-        index, scheme = PALETTES[palette]
-        context = chromium.new_context(
-            viewport=viewport or {"width": 1280, "height": 900},
-            color_scheme="dark" if palette == "dark" else "light",
-        )
-        contexts.append(context)
-        choice = {"index": index, "color": {"media": "", "scheme": scheme, "primary": "indigo"}}
-        # Material reads the reader's palette from localStorage before it paints.
-        context.add_init_script(
-            f"localStorage.setItem('/.__palette', {json.dumps(json.dumps(choice))});"
-        )
-        tab = context.new_page()
-        tab.problems = {"errors": [], "foreign": []}
-        tab.on("console", lambda m: m.type == "error" and tab.problems["errors"].append(m.text))
-        tab.on("pageerror", lambda error: tab.problems["errors"].append(str(error)))
-        tab.on("request", lambda r: _foreign(r.url) and tab.problems["foreign"].append(r.url))
-        tab.goto(site_url + _path(page_file), wait_until="networkidle")
-        return tab
-
-    yield open_
-    for context in contexts:
-        context.close()
-
-
-def _foreign(url: str) -> bool:
-    return not url.startswith("data:") and urlsplit(url).hostname not in {"127.0.0.1", None}
-
-
-def _path(page_file) -> str:
-    folder = str(page_file.parent.relative_to(SITE))
-    return "" if folder == "." else folder + "/"
-
-
-def _name(page_file) -> str:
-    return _path(page_file).rstrip("/").replace("/", "_") or "home"
 
 
 def axe_violations(tab) -> list[str]:
@@ -103,7 +34,7 @@ def test_page_in_chromium(open_page, page_file, palette):
     tab = open_page(page_file, palette)
     where = f"{page_id(page_file)} ({palette})"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    tab.screenshot(path=SCREENSHOTS / f"{_name(page_file)}-{palette}.png", full_page=True)
+    tab.screenshot(path=SCREENSHOTS / f"{page_name(page_file)}-{palette}.png", full_page=True)
 
     assert tab.problems["errors"] == [], f"{where}: console errors"
     assert tab.problems["foreign"] == [], f"{where}: requests off 127.0.0.1"
@@ -116,9 +47,9 @@ def test_page_in_chromium(open_page, page_file, palette):
 @pytest.mark.parametrize("page_file", HTML_PAGES, ids=page_id)
 def test_nothing_scrolls_sideways_on_a_phone(open_page, page_file):
     tab = open_page(page_file, viewport=PHONE)
-    if _name(page_file) in PHONE_SCREENSHOTS:
+    if page_name(page_file) in PHONE_SCREENSHOTS:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        tab.screenshot(path=SCREENSHOTS / f"{_name(page_file)}-phone.png", full_page=True)
+        tab.screenshot(path=SCREENSHOTS / f"{page_name(page_file)}-phone.png", full_page=True)
     widths = tab.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert widths[0] <= widths[1], f"{page_id(page_file)}: {widths[0]}px wide at {widths[1]}px"
 

@@ -1,0 +1,57 @@
+"""A reader types a question into the site's own search box; the page that answers it comes first.
+
+The queries are the questions of the seed threads and the pages' own topics, in a reader's words.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.site.conftest import SITE
+
+# query typed into the search box -> the page (folder under site/) that must be the first result
+QUERIES = {
+    "softmax jacobian": "softmax",
+    "derivative of matrix with respect to matrix": "matrix_by_matrix",
+    "why transpose": "conventions",
+    "cross entropy gradient": "softmax_cross_entropy",
+    "element-wise or matrix product": "activations",
+    "hadamard product sigmoid": "activations",
+    "fourth-order jacobian kronecker vec": "matrix_by_matrix",
+    "affine layer weight gradient": "affine",
+    "where does 1/N come from": "affine",
+    "gradient with respect to the input of a network": "network",
+    "frobenius product differentials": "three_ways",
+    "einsum index notation": "three_ways",
+    "common mistakes": "pitfalls",
+    "numerator denominator layout": "conventions",
+    "y hat minus y": "softmax_cross_entropy",
+    "finite difference step size": "notebooks/seeing_jacobians",
+    "never build the jacobian memory": "notebooks/performance",
+    "layer normalization": "layernorm",
+    "batch norm gradient": "batchnorm",
+    "attention backward": "attention",
+    "convolution gradient flipped kernel": "conv1d",
+    "vanishing gradients rnn": "rnn",
+    "log det gradient": "matrix_identities",
+    "forward mode jvp": "forward_reverse",
+    "binary cross entropy with logits": "losses_activations",
+}
+AVAILABLE = {
+    query: page for query, page in QUERIES.items() if (SITE / page / "index.html").is_file()
+}
+
+
+def test_the_table_is_long_enough_and_names_real_pages():
+    assert len(AVAILABLE) >= 15
+    assert AVAILABLE == QUERIES, f"pages missing for {sorted(set(QUERIES) - set(AVAILABLE))}"
+
+
+@pytest.mark.parametrize(("query", "page"), AVAILABLE.items(), ids=list(AVAILABLE))
+def test_search_box_ranks_the_answer_first(open_page, query, page):
+    tab = open_page(SITE / "index.html")
+    tab.locator(".md-search__input").fill(query)
+    first = tab.locator(".md-search-result__item > a").first
+    first.wait_for(timeout=10_000)
+    href = first.get_attribute("href").split("#")[0].rstrip("/")
+    assert href.endswith("/" + page) or href.endswith(page), f"{query!r}: first result {href}"
