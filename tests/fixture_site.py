@@ -59,7 +59,8 @@ def build(project: Path) -> subprocess.CompletedProcess:
         cwd=project,
         capture_output=True,
         text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        env={k: v for k, v in os.environ.items() if k != "VERIFICATION_RECORD"}
+        | {"NO_MKDOCS_2_WARNING": "1"},
         timeout=300,
         check=False,
     )
