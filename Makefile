@@ -20,7 +20,7 @@ serve: $(VENV)/.installed node_modules/.installed ## Build and serve the site at
 	$(MKDOCS) serve --dev-addr 127.0.0.1:8000 --livereload
 
 test: lint site browser ## Everything CI runs: lint, checks, strict build, built-site and browser checks
-	$(PYTEST) tests/site
+	$(PYTEST) -n 2 tests/site
 
 check: $(VENV)/.installed node_modules/.installed ## Gradient checks, page blocks, hooks, faults; writes build/verification.json
 	rm -f build/verification.json
@@ -33,6 +33,12 @@ site: check ## Build site/ with --strict from fresh notebook runs (checks first)
 
 bench: $(VENV)/.installed ## Benchmarks (Jacobian vs VJP, hand backward vs autograd) into bench/results/*.csv
 	$(PYTHON) bench/run.py
+
+mutants: $(VENV)/.installed node_modules/.installed ## Mutation testing of snippets/: mutmut, then the matrix-calculus mutations
+	rm -rf mutants && mkdir -p build
+	$(BIN)/mutmut run > build/mutmut.log 2>&1 || { tail -40 build/mutmut.log; exit 1; }
+	$(BIN)/mutmut results
+	$(PYTHON) tools/matrix_mutants.py
 
 audit: $(VENV)/.installed node_modules/.installed browser ## Lighthouse on the built site (run after make site); reports in site/reports/
 	$(PYTHON) tools/audit.py site

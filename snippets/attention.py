@@ -1,0 +1,129 @@
+"""Scaled dot-product attention, one head: its Jacobians (block-diagonal in the middle) and VJPs.
+
+Shapes (row-major, one token per row, see docs/conventions.md): Q and K are T×d, V is T×d_v,
+the scores S = QKᵀ/√d and the probabilities P (a softmax per row) are T×T, O = PV is T×d_v.
+The upstream gradient G = ∂L/∂O is T×d_v. vec stacks rows (numpy's ravel): ∂vec P/∂vec S is
+T²×T², ∂vec O/∂vec Q and ∂vec O/∂vec K are Td_v×Td, ∂vec O/∂vec V is Td_v×Td_v.
+Run ``python -m snippets.attention`` to see the checks the page shows.
+"""
+
+import numpy as np
+
+from snippets.gradcheck import compare, numerical_jacobian
+
+
+# --8<-- [start:functions]
+def causal_mask(T):
+    """T×T booleans, True where query t may look at key j, that is where j ≤ t."""
+    return np.tril(np.ones((T, T), dtype=bool))
+
+
+def attention_probabilities(S, causal=False):
+    """P: the softmax of each row of the T×T scores S, with the row max taken out first.
+
+    With causal=True the scores above the diagonal become −inf first: exp gives exactly 0
+    there, and every row keeps its diagonal entry, so its max is finite and no NaN appears.
+    """
+    if causal:
+        S = np.where(causal_mask(len(S)), S, -np.inf)
+    e = np.exp(S - np.max(S, axis=1, keepdims=True))
+    return e / np.sum(e, axis=1, keepdims=True)
+
+
+def attention(Q, K, V, causal=False):
+    """O = softmax(QKᵀ/√d) V, one head: Q and K are T×d, V is T×d_v, O is T×d_v."""
+    S = Q @ K.T / np.sqrt(Q.shape[1])
+    return attention_probabilities(S, causal) @ V
+
+
+def softmax_rows_jacobian(S, causal=False):
+    """∂vec P/∂vec S: T²×T², block-diagonal, block t is Diag(p_t) − p_tᵀp_t for row p_t of P."""
+    P = attention_probabilities(S, causal)
+    T = len(P)
+    jacobian = np.zeros((T * T, T * T))
+    for t in range(T):
+        p = P[t : t + 1]  # row t of P, 1×T
+        jacobian[t * T : (t + 1) * T, t * T : (t + 1) * T] = np.diag(p[0]) - p.T @ p
+    return jacobian
+
+
+def attention_jacobians(Q, K, V, causal=False):
+    """∂vec O/∂vec Q (Td_v×Td), ∂vec O/∂vec K (Td_v×Td), ∂vec O/∂vec V (Td_v×Td_v).
+
+    The chain rule through S and P, each factor built from its entries.
+    """
+    T, d = Q.shape
+    S = Q @ K.T / np.sqrt(d)
+    P = attention_probabilities(S, causal)
+    dO_dP = np.kron(np.eye(T), V.T)  # ∂O_tc/∂P_sj = δ_ts V_jc
+    dP_dS = softmax_rows_jacobian(S, causal)
+    dS_dQ = np.kron(np.eye(T), K) / np.sqrt(d)  # ∂S_tj/∂Q_sa = δ_ts K_ja / √d
+    dS_dK = np.einsum("ta,js->tjsa", Q, np.eye(T)).reshape(T * T, T * d) / np.sqrt(d)
+    dO_dV = np.kron(P, np.eye(V.shape[1]))  # ∂O_tc/∂V_je = P_tj δ_ce
+    return dO_dP @ dP_dS @ dS_dQ, dO_dP @ dP_dS @ dS_dK, dO_dV
+
+
+def attention_vjp(Q, K, V, G, causal=False):
+    """∂L/∂Q, ∂L/∂K, ∂L/∂V (shapes of Q, K, V) from G = ∂L/∂O, no Jacobian built."""
+    d = Q.shape[1]
+    P = attention_probabilities(Q @ K.T / np.sqrt(d), causal)
+    G_P = G @ V.T  # ∂L/∂P, T×T
+    U = P * G_P
+    G_S = U - np.sum(U, axis=1, keepdims=True) * P  # ∂L/∂S: the softmax VJP, row by row
+    return G_S @ K / np.sqrt(d), G_S.T @ Q / np.sqrt(d), P.T @ G
+
+
+# --8<-- [end:functions]
+
+
+if __name__ == "__main__":
+    # --8<-- [start:setup]
+    rng = np.random.default_rng(0)
+    T, d, d_v = 4, 3, 2  # tokens, query/key width, value width
+    Q = rng.standard_normal((T, d))  # queries, 4×3
+    K = rng.standard_normal((T, d))  # keys, 4×3
+    V = rng.standard_normal((T, d_v))  # values, 4×2
+    G = rng.standard_normal((T, d_v))  # upstream gradient ∂L/∂O, 4×2
+    # --8<-- [end:setup]
+
+    # --8<-- [start:check]
+
+    def check(causal):
+        """Every Jacobian and VJP against central finite differences, for one choice of mask."""
+        label = "causal" if causal else "no mask"
+        S = Q @ K.T / np.sqrt(d)  # scores, 4×4
+        dP_dS = softmax_rows_jacobian(S, causal)  # 16×16
+        numeric = numerical_jacobian(lambda S: attention_probabilities(S, causal), S)
+        assert compare(f"{label}: ∂vec P/∂vec S vs finite differences", dP_dS, numeric)
+        on_blocks = np.kron(np.eye(T), np.ones((T, T)))  # 1 on the T diagonal blocks, 0 off
+        assert compare(f"{label}: ∂vec P/∂vec S is block-diagonal", dP_dS * on_blocks, dP_dS)
+        numeric = {  # ∂vec O/∂vec Q, ∂vec O/∂vec K, ∂vec O/∂vec V by central differences
+            "Q": numerical_jacobian(lambda Q: attention(Q, K, V, causal), Q),
+            "K": numerical_jacobian(lambda K: attention(Q, K, V, causal), K),
+            "V": numerical_jacobian(lambda V: attention(Q, K, V, causal), V),
+        }
+        jacobians = attention_jacobians(Q, K, V, causal)
+        gradients = attention_vjp(Q, K, V, G, causal)
+        for name, jacobian, gradient in zip("QKV", jacobians, gradients, strict=True):
+            assert compare(
+                f"{label}: ∂vec O/∂vec {name} vs finite differences", jacobian, numeric[name]
+            )
+            reference = (G.ravel() @ numeric[name]).reshape(gradient.shape)
+            assert compare(f"{label}: ∂L/∂{name} vs G @ numeric Jacobian", gradient, reference)
+
+    check(causal=False)
+    check(causal=True)
+    P = attention_probabilities(Q @ K.T / np.sqrt(d), causal=True)
+    above = ~causal_mask(T)  # the masked entries, j > t
+    assert compare("causal: P above the diagonal vs 0", P[above], np.zeros(above.sum()))
+    # --8<-- [end:check]
+
+    # --8<-- [start:mistake]
+    P = attention_probabilities(Q @ K.T / np.sqrt(d))
+    U = P * (G @ V.T)
+    G_S = U - np.sum(U, axis=1, keepdims=True) * P  # ∂L/∂S, right
+    numeric = numerical_jacobian(lambda K: attention(Q, K, V), K)
+    reference = (G.ravel() @ numeric).reshape(K.shape)  # ∂L/∂K, 4×3
+    compare("∂L/∂K = G_S Q / √d (no transpose)", G_S @ Q / np.sqrt(d), reference)
+    compare("∂L/∂K = G_Sᵀ Q (no 1/√d)", G_S.T @ Q, reference)
+    # --8<-- [end:mistake]

@@ -1,0 +1,132 @@
+"""Batch normalization in training mode: the coupled Jacobian of a batch and its VJP.
+
+Shapes (row vectors, see docs/conventions.md): a batch X is N×d; its statistics are taken per
+column over the batch, so μ, σ² and s = √(σ² + ε) are 1×d; X̂ = (X − μ)/s and Y = γ ∘ X̂ + β are
+N×d with γ, β 1×d. The upstream gradient G = ∂L/∂Y is N×d. The full Jacobian ∂Y/∂X is
+(N·d)×(N·d) in numpy's row-major order; reordered by column it is d blocks of N×N.
+Run ``python -m snippets.batchnorm`` to see the checks the page shows.
+"""
+
+import numpy as np
+
+from snippets.gradcheck import compare, numerical_jacobian
+
+
+# --8<-- [start:functions]
+def normalize_columns(X, eps):
+    """X̂ = (X − μ)/s for each column of X (N×d), s = √(σ² + ε): returns X̂ (N×d) and s (1×d)."""
+    centred = X - np.mean(X, axis=0, keepdims=True)
+    s = np.sqrt(np.mean(centred**2, axis=0, keepdims=True) + eps)
+    return centred / s, s
+
+
+def batch_norm(X, gamma, beta, eps):
+    """Training mode: Y = γ ∘ X̂ + β with the batch's own statistics; X N×d, γ and β 1×d."""
+    X_hat, _ = normalize_columns(X, eps)
+    return gamma * X_hat + beta
+
+
+def batch_norm_blocks(X, gamma, eps):
+    """The d blocks (γ_i/s_i)(I − 11ᵀ/N − x̂_i x̂_iᵀ/N), x̂_i column i of X̂ (N×1): d×N×N."""
+    X_hat, s = normalize_columns(X, eps)
+    N, d = X.shape
+    ones = np.ones((N, 1))
+    blocks = []
+    for i in range(d):
+        x_hat = X_hat[:, i : i + 1]  # N×1
+        centring = np.eye(N) - ones @ ones.T / N
+        blocks.append(gamma[0, i] / s[0, i] * (centring - x_hat @ x_hat.T / N))
+    return np.stack(blocks)
+
+
+def batch_norm_jacobian(X, gamma, eps):
+    """∂Y/∂X in numpy's row-major order: (N·d)×(N·d), entry (a·d + i, b·d + j) = δ_ij B_i[a, b]."""
+    N, d = X.shape
+    full = np.einsum("iab,ij->aibj", batch_norm_blocks(X, gamma, eps), np.eye(d))
+    return full.reshape(N * d, N * d)
+
+
+def by_column(jacobian, N, d):
+    """Reorder rows and columns of a row-major (N·d)×(N·d) Jacobian so column 0 of X comes first."""
+    return jacobian.reshape(N, d, N, d).transpose(1, 0, 3, 2).reshape(N * d, N * d)
+
+
+def block_diagonal(blocks):
+    """The block-diagonal matrix with the k×k blocks of a d×k×k array on its diagonal."""
+    d, k, _ = blocks.shape
+    return np.einsum("iab,ij->iajb", blocks, np.eye(d)).reshape(d * k, d * k)
+
+
+def batch_norm_vjp(X, gamma, G, eps):
+    """∂L/∂X (N×d), ∂L/∂γ (1×d), ∂L/∂β (1×d) from G = ∂L/∂Y (N×d), without a Jacobian.
+
+    ∂L/∂X = (1/N)(N G − 1 ∂L/∂β − X̂ ∘ 1 ∂L/∂γ) Diag(γ/s), 1 a column of N ones.
+    """
+    X_hat, s = normalize_columns(X, eps)
+    N = X.shape[0]
+    grad_beta = np.sum(G, axis=0, keepdims=True)  # 1ᵀG
+    grad_gamma = np.sum(G * X_hat, axis=0, keepdims=True)  # 1ᵀ(G ∘ X̂)
+    grad_batch = (N * G - grad_beta - X_hat * grad_gamma) @ np.diag((gamma / s).ravel()) / N
+    return grad_batch, grad_gamma, grad_beta
+
+
+def batch_norm_inference(X, gamma, beta, running_mean, running_variance, eps):
+    """Inference mode: Y = γ ∘ (X − μ_run)/√(σ²_run + ε) + β with fixed 1×d statistics."""
+    return gamma * (X - running_mean) / np.sqrt(running_variance + eps) + beta
+
+
+def batch_norm_inference_vjp(gamma, running_variance, G, eps):
+    """∂L/∂X of the inference form, G Diag(γ/s_run) with s_run = √(σ²_run + ε): N×d."""
+    return G @ np.diag((gamma / np.sqrt(running_variance + eps)).ravel())
+
+
+# --8<-- [end:functions]
+
+
+if __name__ == "__main__":
+    # --8<-- [start:setup]
+    rng = np.random.default_rng(0)
+    N, d, eps = 4, 3, 1e-5
+    X = rng.standard_normal((N, d))  # a batch of 4 rows, 3 features each, 4×3
+    gamma = rng.standard_normal((1, d))  # scale γ, 1×3
+    beta = rng.standard_normal((1, d))  # shift β, 1×3
+    G = rng.standard_normal((N, d))  # upstream gradient ∂L/∂Y, 4×3
+    # --8<-- [end:setup]
+
+    # --8<-- [start:check]
+    # The full Jacobian, 12×12, built explicitly from its d blocks
+    jacobian = batch_norm_jacobian(X, gamma, eps)
+    numeric = numerical_jacobian(lambda X: batch_norm(X, gamma, beta, eps), X)
+    assert compare("∂Y/∂X vs finite differences", jacobian, numeric)
+    blocks = batch_norm_blocks(X, gamma, eps)  # 3 blocks of 4×4
+    assert compare(
+        "numeric ∂Y/∂X by column: d blocks", by_column(numeric, N, d), block_diagonal(blocks)
+    )
+    centring = np.eye(N) - np.ones((N, N)) / N  # I − 11ᵀ/N
+    assert compare("1 in each block's null space", blocks @ centring, blocks)
+
+    # The VJP and the gradients of γ and β
+    grad_batch, grad_gamma, grad_beta = batch_norm_vjp(X, gamma, G, eps)
+    numeric_gamma = numerical_jacobian(lambda gamma: batch_norm(X, gamma, beta, eps), gamma)
+    numeric_beta = numerical_jacobian(lambda beta: batch_norm(X, gamma, beta, eps), beta)
+    assert compare("∂L/∂X vs G @ numeric Jacobian", grad_batch, (G.ravel() @ numeric).reshape(N, d))
+    assert compare("∂L/∂γ", grad_gamma, (G.ravel() @ numeric_gamma).reshape(1, d))
+    assert compare("∂L/∂β", grad_beta, (G.ravel() @ numeric_beta).reshape(1, d))
+
+    # Inference mode: fixed running statistics, a diagonal Jacobian, right for its own forward
+    running_mean, running_variance = rng.standard_normal((1, d)), rng.uniform(0.5, 2, (1, d))
+    numeric_inference = numerical_jacobian(
+        lambda X: batch_norm_inference(X, gamma, beta, running_mean, running_variance, eps), X
+    )
+    inference_reference = (G.ravel() @ numeric_inference).reshape(N, d)
+    inference_grad = batch_norm_inference_vjp(gamma, running_variance, G, eps)
+    assert compare("inference VJP vs its own forward", inference_grad, inference_reference)
+    # --8<-- [end:check]
+
+    # --8<-- [start:mistake]
+    reference = G.ravel() @ numerical_jacobian(lambda X: batch_norm(X, gamma, beta, eps), X)
+    reference = reference.reshape(N, d)  # ∂L/∂X in training mode
+    batch_variance = np.var(X, axis=0, keepdims=True)  # running statistics = this batch's
+    inference_grad = batch_norm_inference_vjp(gamma, batch_variance, G, eps)
+    compare("G Diag(γ/s) (inference form in training)", inference_grad, reference)
+    # --8<-- [end:mistake]

@@ -1,0 +1,97 @@
+"""Layer normalization: the Jacobian of one normalized row and the three-term VJP.
+
+Shapes (row vectors, see docs/conventions.md): one row x is 1×n, its mean μ and variance σ² are
+scalars, s = √(σ² + ε), x̂ = (x − μ)/s and y = γ ∘ x̂ + β are 1×n with γ, β 1×n. The Jacobians
+∂x̂/∂x and ∂y/∂x are n×n. A batch X is N×n, normalized row by row; then s is N×1 and X̂, Y and
+the upstream gradient G = ∂L/∂Y are N×n, while ∂L/∂γ and ∂L/∂β are 1×n.
+Run ``python -m snippets.layernorm`` to see the checks the page shows.
+"""
+
+import numpy as np
+
+from snippets.gradcheck import compare, numerical_jacobian
+
+
+# --8<-- [start:functions]
+def normalize_rows(X, eps):
+    """X̂ = (X − μ)/s for each row of X (N×n), s = √(σ² + ε): returns X̂ (N×n) and s (N×1)."""
+    centred = X - np.mean(X, axis=1, keepdims=True)
+    s = np.sqrt(np.mean(centred**2, axis=1, keepdims=True) + eps)
+    return centred / s, s
+
+
+def layer_norm(X, gamma, beta, eps):
+    """Y = γ ∘ X̂ + β, each row normalized by its own statistics; X N×n, γ and β 1×n."""
+    X_hat, _ = normalize_rows(X, eps)
+    return gamma * X_hat + beta
+
+
+def normalized_jacobian(x, eps):
+    """∂x̂/∂x for one row x (1×n): n×n, (1/s)(I − 1ᵀ1/n − x̂ᵀx̂/n)."""
+    x_hat, s = normalize_rows(x, eps)
+    n = x.shape[1]
+    ones = np.ones((1, n))
+    return (np.eye(n) - ones.T @ ones / n - x_hat.T @ x_hat / n) / s
+
+
+def layer_norm_jacobian(x, gamma, eps):
+    """∂y/∂x for one row x (1×n): n×n, Diag(γ) (∂x̂/∂x)."""
+    return np.diag(gamma.ravel()) @ normalized_jacobian(x, eps)
+
+
+def layer_norm_vjp(X, gamma, G, eps):
+    """∂L/∂X (N×n), ∂L/∂γ (1×n), ∂L/∂β (1×n) from G = ∂L/∂Y (N×n), without a Jacobian.
+
+    Row by row, with ĝ = g ∘ γ: (1/s)(ĝ − mean(ĝ) 1 − mean(ĝ ∘ x̂) x̂).
+    """
+    X_hat, s = normalize_rows(X, eps)
+    G_hat = G * gamma
+    mean_g = np.mean(G_hat, axis=1, keepdims=True)  # N×1
+    mean_gx = np.mean(G_hat * X_hat, axis=1, keepdims=True)  # N×1
+    grad_batch = (G_hat - mean_g - X_hat * mean_gx) / s
+    return grad_batch, np.sum(G * X_hat, axis=0, keepdims=True), np.sum(G, axis=0, keepdims=True)
+
+
+# --8<-- [end:functions]
+
+
+if __name__ == "__main__":
+    # --8<-- [start:setup]
+    rng = np.random.default_rng(0)
+    N, n, eps = 3, 5, 1e-5
+    X = rng.standard_normal((N, n))  # a batch of 3 rows, 3×5, each normalized on its own
+    gamma = rng.standard_normal((1, n))  # scale γ, 1×5
+    beta = rng.standard_normal((1, n))  # shift β, 1×5
+    G = rng.standard_normal((N, n))  # upstream gradient ∂L/∂Y, 3×5
+    x, g = X[:1], G[:1]  # one row x (1×5) and its upstream gradient g (1×5)
+    # --8<-- [end:setup]
+
+    # --8<-- [start:check]
+    # One row: the Jacobians, built explicitly
+    jacobian_hat = normalized_jacobian(x, eps)  # ∂x̂/∂x, 5×5
+    numeric_hat = numerical_jacobian(lambda x: normalize_rows(x, eps)[0], x)
+    assert compare("∂x̂/∂x vs finite differences", jacobian_hat, numeric_hat)
+    assert compare("∂x̂/∂x is symmetric", jacobian_hat, jacobian_hat.T)
+    centring = np.eye(n) - np.ones((n, n)) / n  # I − 1ᵀ1/n
+    assert compare("1 in the null space: J (I − 1ᵀ1/n) = J", jacobian_hat @ centring, jacobian_hat)
+    numeric = numerical_jacobian(lambda x: layer_norm(x, gamma, beta, eps), x)  # ∂y/∂x, 5×5
+    assert compare("∂y/∂x = Diag(γ) ∂x̂/∂x", layer_norm_jacobian(x, gamma, eps), numeric)
+
+    # The VJP, for one row and for the batch, and the gradients of γ and β
+    assert compare("VJP vs g @ numeric Jacobian", layer_norm_vjp(x, gamma, g, eps)[0], g @ numeric)
+    grad_batch, grad_gamma, grad_beta = layer_norm_vjp(X, gamma, G, eps)
+    numeric_batch = numerical_jacobian(lambda X: layer_norm(X, gamma, beta, eps), X)  # 15×15
+    numeric_gamma = numerical_jacobian(lambda gamma: layer_norm(X, gamma, beta, eps), gamma)
+    numeric_beta = numerical_jacobian(lambda beta: layer_norm(X, gamma, beta, eps), beta)
+    assert compare("batch ∂L/∂X", grad_batch, (G.ravel() @ numeric_batch).reshape(N, n))
+    assert compare("∂L/∂γ", grad_gamma, (G.ravel() @ numeric_gamma).reshape(1, n))
+    assert compare("∂L/∂β", grad_beta, (G.ravel() @ numeric_beta).reshape(1, n))
+    # --8<-- [end:check]
+
+    # --8<-- [start:mistake]
+    _, s = normalize_rows(x, eps)  # s = √(σ² + ε) of the row
+    g_hat = g * gamma
+    reference = g @ numerical_jacobian(lambda x: layer_norm(x, gamma, beta, eps), x)
+    compare("g ∘ γ / s (μ and σ held constant)", g_hat / s, reference)
+    compare("(ĝ − mean(ĝ)) / s (σ held constant)", (g_hat - np.mean(g_hat)) / s, reference)
+    # --8<-- [end:mistake]

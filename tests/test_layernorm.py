@@ -1,0 +1,187 @@
+"""docs/layernorm.md ↔ snippets/layernorm.py: the layer-norm Jacobian and its three-term VJP."""
+
+import autograd.numpy as anp
+import numpy as np
+import pytest
+
+from snippets.gradcheck import numerical_jacobian
+from snippets.layernorm import (
+    layer_norm,
+    layer_norm_jacobian,
+    layer_norm_vjp,
+    normalize_rows,
+    normalized_jacobian,
+)
+from tests.gradients import (
+    FINITE_DIFFERENCE_TOLERANCE,
+    assert_close,
+    check_jacobian,
+    check_vjp,
+    relative_error,
+    run_page_demo,
+)
+
+# (N, n). Not n = 2: a row of two normalizes to about (−1, 1) whatever x is, so its Jacobian is
+# of order ε and a relative error against finite differences means nothing.
+SHAPES = [(1, 1), (1, 3), (1, 5), (1, 17), (3, 4), (8, 5)]
+EPSILONS = [1e-5, 0.5]  # the page's ε, and one large enough that a misplaced ε cannot hide
+
+
+def normalized_reference(X, eps):
+    """(x − μ)/√(σ² + ε) row by row, with σ² = mean(x²) − μ², written again for autograd."""
+    n = X.shape[1]
+    mu = anp.sum(X, axis=1, keepdims=True) / n
+    variance = anp.sum(X * X, axis=1, keepdims=True) / n - mu * mu
+    return (X - mu) / anp.sqrt(variance + eps)
+
+
+def layer_norm_reference(X, gamma, beta, eps):
+    return gamma * normalized_reference(X, eps) + beta
+
+
+def random_layer(N, n):
+    rng = np.random.default_rng([N, n])
+    X = 3 * rng.standard_normal((N, n)) + rng.standard_normal((N, 1))  # rows with their own μ, σ
+    return X, rng.standard_normal((1, n)), rng.standard_normal((1, n)), rng.standard_normal((N, n))
+
+
+@pytest.mark.parametrize("eps", EPSILONS)
+@pytest.mark.parametrize("n", [1, 3, 5, 17])
+def test_normalized_jacobian(n, eps):
+    x = random_layer(1, n)[0]
+    check_jacobian(
+        "normalized_jacobian",
+        normalized_jacobian(x, eps),
+        lambda x: normalize_rows(x, eps)[0],
+        lambda x: normalized_reference(x, eps),
+        x,
+    )
+
+
+@pytest.mark.parametrize("eps", EPSILONS)
+@pytest.mark.parametrize("n", [1, 3, 5, 17])
+def test_layer_norm_jacobian(n, eps):
+    x, gamma, beta, _ = random_layer(1, n)
+    check_jacobian(
+        "layer_norm_jacobian",
+        layer_norm_jacobian(x, gamma, eps),
+        lambda x: layer_norm(x, gamma, beta, eps),
+        lambda x: layer_norm_reference(x, gamma, beta, eps),
+        x,
+    )
+
+
+@pytest.mark.parametrize("eps", EPSILONS)
+@pytest.mark.parametrize("n", [3, 5, 17])
+def test_jacobian_structure(n, eps):
+    """Symmetric, 1 in its null space (rank n − 1), x̂ an eigenvector with eigenvalue ε/((σ²+ε)s)."""
+    x = random_layer(1, n)[0]
+    jacobian = normalized_jacobian(x, eps)
+    x_hat, s = normalize_rows(x, eps)
+    variance = np.var(x)
+    scale = np.max(np.abs(jacobian))
+    assert_close("symmetric", jacobian, jacobian.T, 1e-15)
+    assert np.max(np.abs(jacobian @ np.ones(n))) < 1e-14 * scale, "rows must sum to zero"
+    assert np.linalg.matrix_rank(jacobian) == n - 1, "the null space is spanned by 1 alone"
+    eigenvalue = eps / ((variance + eps) * s[0, 0])
+    assert_close("J x̂ᵀ = ε/((σ²+ε)s) x̂ᵀ", jacobian @ x_hat.T, eigenvalue * x_hat.T, 1e-9)
+    centring = np.eye(n) - np.ones((n, n)) / n
+    rank_one = (centring / s[0, 0] - jacobian) * n * s[0, 0]
+    assert_close("the rank-one part is x̂ᵀx̂", rank_one, np.outer(x_hat, x_hat), 1e-12)
+
+
+@pytest.mark.parametrize("N", [1, 3, 8])
+def test_batch_jacobian_is_block_diagonal(N):
+    X, gamma, beta, _ = random_layer(N, 4)
+    blocks = np.zeros((4 * N, 4 * N))
+    for a in range(N):
+        blocks[4 * a : 4 * a + 4, 4 * a : 4 * a + 4] = layer_norm_jacobian(
+            X[a : a + 1], gamma, 1e-5
+        )
+    numeric = numerical_jacobian(lambda X: layer_norm(X, gamma, beta, 1e-5), X)
+    assert_close("batch Jacobian", blocks, numeric, FINITE_DIFFERENCE_TOLERANCE)
+
+
+@pytest.mark.parametrize("eps", EPSILONS)
+@pytest.mark.parametrize(("N", "n"), SHAPES)
+@pytest.mark.parametrize(("argument", "position"), [("X", 0), ("gamma", 1), ("beta", 2)])
+def test_vjp(N, n, eps, argument, position):
+    X, gamma, beta, G = random_layer(N, n)
+    arguments = [X, gamma, beta]
+
+    def with_argument(forward):
+        def f(value):
+            replaced = list(arguments)
+            replaced[position] = value
+            return forward(*replaced, eps)
+
+        return f
+
+    check_vjp(
+        f"layer_norm_vjp w.r.t. {argument}",
+        layer_norm_vjp(X, gamma, G, eps)[position],
+        with_argument(layer_norm),
+        with_argument(layer_norm_reference),
+        arguments[position],
+        G,
+    )
+
+
+@pytest.mark.parametrize(("N", "n"), SHAPES)
+def test_gradient_rows_sum_to_zero_and_the_shortcut_does_not(N, n):
+    """1 is in the Jacobian's null space, so each row of ∂L/∂X sums to 0; g ∘ γ / s does not."""
+    X, gamma, _, G = random_layer(N, n)
+    grad = layer_norm_vjp(X, gamma, G, 1e-5)[0]
+    assert np.max(np.abs(grad.sum(axis=1))) < 1e-12 * np.max(np.abs(grad) + 1)
+    shortcut = G * gamma / normalize_rows(X, 1e-5)[1]
+    assert np.min(np.abs(shortcut.sum(axis=1))) > 1e-6
+
+
+@pytest.mark.parametrize(("N", "n"), SHAPES)
+def test_forward_matches_the_definition(N, n):
+    X, gamma, beta, _ = random_layer(N, n)
+    Y = layer_norm(X, gamma, beta, 1e-5)
+    assert relative_error(Y, layer_norm_reference(X, gamma, beta, 1e-5)) < 1e-12
+    X_hat, s = normalize_rows(X, 1e-5)
+    assert X_hat.shape == (N, n) and s.shape == (N, 1)
+    assert np.max(np.abs(X_hat.mean(axis=1))) < 1e-14
+
+
+def test_finite_for_constant_rows_and_large_offsets():
+    X = np.array([[2.0, 2.0, 2.0, 2.0], [1e4, 1e4 + 1, 1e4 - 1, 1e4 + 2]])
+    gamma, G = np.ones((1, 4)), np.ones((2, 4))
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        grads = layer_norm_vjp(X, gamma, G, 1e-5)
+        Y = layer_norm(X, gamma, np.zeros((1, 4)), 1e-5)
+    assert all(np.all(np.isfinite(grad)) for grad in grads) and np.all(np.isfinite(Y))
+    assert np.array_equal(Y[0], np.zeros(4)), "a constant row normalizes to 0 thanks to ε"
+    assert_close("offset removed", Y[1], normalize_rows(X[1:] - 1e4, 1e-5)[0][0], 1e-9)
+
+
+@pytest.mark.parametrize("n", [1, 3, 5, 17])
+def test_column_convention_tab(n):
+    """J = (1/s)(I − 11ᵀ/n − x̂x̂ᵀ/n); ∇_x L = J(γ ∘ ∇_y L) = (1/s)(ĝ − (1ᵀĝ/n)1 − (x̂ᵀĝ/n)x̂)."""
+    x, gamma, _, g = random_layer(1, n)
+    eps = 1e-5
+    x_hat_row, s_matrix = normalize_rows(x, eps)
+    x_hat, s, gamma_column, gradient = x_hat_row.T, s_matrix[0, 0], gamma.T, g.T  # n×1 columns
+    ones = np.ones((n, 1))
+    g_hat = gamma_column * gradient
+    jacobian = (np.eye(n) - ones @ ones.T / n - x_hat @ x_hat.T / n) / s
+    jacobian_form = jacobian @ g_hat
+    vjp_form = (g_hat - (ones.T @ g_hat) / n * ones - (x_hat.T @ g_hat) / n * x_hat) / s
+    row_result = layer_norm_vjp(x, gamma, g, eps)[0]
+    assert jacobian_form.shape == vjp_form.shape == (n, 1)
+    assert_close("column tab, Jacobian form", jacobian_form, row_result.T, 1e-12)
+    assert_close("column tab, VJP form", vjp_form, row_result.T, 1e-12)
+
+
+def test_page_demo_checks_pass_and_mistakes_fail():
+    lines = run_page_demo("layernorm")
+    checks = [line for line in lines if "DIFFERS" not in line]
+    mistakes = [line.split(":")[0] for line in lines if "DIFFERS" in line]
+    assert len(checks) == 8 and all(line.endswith("matches") for line in checks)
+    assert mistakes == [
+        "g ∘ γ / s (μ and σ held constant)",
+        "(ĝ − mean(ĝ)) / s (σ held constant)",
+    ], "both common mistakes must still fail"
