@@ -4,32 +4,28 @@ Shapes (row vectors, see docs/conventions.md): logits θ and a one-hot label y a
 a layer input x is 1×n, weights W are n×m, b is 1×m, an upstream gradient g has the shape
 of the output it belongs to, a batch X is N×n with one-hot labels Y N×m.
 Every pitfall has a right function and a wrong one; each ``__main__`` section compares both
-with finite differences. Run ``python -m snippets.pitfalls`` to see what the page shows.
+with finite differences. Each function sits in one small named section, so a page block
+injects only the sections its pitfall uses. Run ``python -m snippets.pitfalls`` to see what
+the page shows.
 """
 
 import numpy as np
 
 from snippets.gradcheck import compare, numerical_jacobian
 
-
-# --8<-- [start:functions]
-def sigmoid(r):
-    """σ(r) entry by entry, any shape; exp(-log(1 + e^-r)) never overflows."""
-    return np.exp(-np.logaddexp(0.0, -r))
+# Building blocks. Each section holds one function, with the helper it alone calls or with its
+# wrong variants; a page block injects only the sections its pitfall calls.
 
 
-def sigmoid_derivative(r):
-    """σ'(r) = σ(r)(1 − σ(r)) entry by entry, the shape of r."""
-    h = sigmoid(r)
-    return h * (1 - h)
-
-
+# --8<-- [start:softmax]
 def softmax(theta):
     """Softmax of each row of θ (1×m or N×m); the row max is subtracted so exp never overflows."""
     e = np.exp(theta - theta.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
 
 
+# --8<-- [end:softmax]
+# --8<-- [start:cross_entropy]
 def log_softmax(theta):
     """log softmax(θ) row by row via logsumexp: finite where softmax underflows to 0."""
     z = theta - theta.max(axis=1, keepdims=True)
@@ -41,33 +37,47 @@ def cross_entropy(theta, y):
     return -np.sum(y * log_softmax(theta), axis=1, keepdims=True)
 
 
+# --8<-- [end:cross_entropy]
+# --8<-- [start:affine]
 def affine(x, W, b):
     """r = xW + b: x 1×n (or N×n), W n×m, b 1×m; r 1×m (or N×m)."""
     return x @ W + b
 
 
+# --8<-- [end:affine]
+# --8<-- [start:sigmoid]
+def sigmoid(r):
+    """σ(r) entry by entry, any shape; exp(-log(1 + e^-r)) never overflows."""
+    return np.exp(-np.logaddexp(0.0, -r))
+
+
+def sigmoid_derivative(r):
+    """σ'(r) = σ(r)(1 − σ(r)) entry by entry, the shape of r."""
+    h = sigmoid(r)
+    return h * (1 - h)
+
+
+# --8<-- [end:sigmoid]
+# --8<-- [start:sigmoid_layer]
 def sigmoid_layer(x, W):
     """h = σ(xW): x 1×n, W n×m, h 1×m."""
     return sigmoid(x @ W)
 
 
-def sigmoid_layer_jacobian(x, W):
-    """∂h/∂x = Diag(σ'(r)) Wᵀ with r = xW: m×n, numerator layout."""
-    return np.diag(sigmoid_derivative(x @ W).ravel()) @ W.T
-
-
-def softmax_jacobian(theta):
-    """∂y/∂θ = Diag(y) − yᵀy for a 1×m row θ and y = softmax(θ): m×m."""
+# --8<-- [end:sigmoid_layer]
+# --8<-- [start:softmax_vjp]
+def softmax_vjp(theta, g):
+    """Right: g (∂y/∂θ) = s − (1ᵀs) y with s = g ∘ y, row by row, the shape of θ."""
     y = softmax(theta)
-    return np.diag(y.ravel()) - y.T @ y
+    s = g * y
+    return s - s.sum(axis=1, keepdims=True) * y
 
 
-def mean_cross_entropy(X, W, b, Y):
-    """L = (1/N) Σ_k ℓ_k for logits XW + b: X N×n, W n×m, b 1×m, one-hot Y N×m; a scalar."""
-    return np.mean(cross_entropy(affine(X, W, b), Y))
+# --8<-- [end:softmax_vjp]
 
 
 # 1. A dropped minus sign in cross-entropy
+# --8<-- [start:cross_entropy_gradient]
 def cross_entropy_gradient(theta, y):
     """Right: ∂ℓ/∂θ = ŷ − y, 1×m (y one-hot)."""
     return softmax(theta) - y
@@ -78,7 +88,11 @@ def cross_entropy_gradient_sign_dropped(theta, y):
     return y - softmax(theta)
 
 
+# --8<-- [end:cross_entropy_gradient]
+
+
 # 2. W where its transpose belongs
+# --8<-- [start:affine_input_vjp]
 def affine_input_vjp(W, g):
     """Right: ∂L/∂x = g Wᵀ, (1×m)(m×n) = 1×n."""
     return g @ W.T
@@ -89,7 +103,11 @@ def affine_input_vjp_untransposed(W, g):
     return g @ W
 
 
+# --8<-- [end:affine_input_vjp]
+
+
 # 3. A Hadamard product in the wrong place
+# --8<-- [start:sigmoid_layer_input_vjp]
 def sigmoid_layer_input_vjp(x, W, g):
     """Right: ∂L/∂x = (g ∘ σ'(r)) Wᵀ = g Diag(σ'(r)) Wᵀ, 1×n."""
     return (g * sigmoid_derivative(x @ W)) @ W.T
@@ -100,27 +118,48 @@ def sigmoid_layer_input_vjp_hadamard_last(x, W, g):
     return g * (sigmoid_derivative(x @ W) @ W.T)
 
 
-# 4 and 5. Softmax
-def softmax_vjp(theta, g):
-    """Right: g (∂y/∂θ) = s − (1ᵀs) y with s = g ∘ y, row by row, the shape of θ."""
+# --8<-- [end:sigmoid_layer_input_vjp]
+
+
+# 4. Softmax treated as element-wise
+# --8<-- [start:softmax_jacobian]
+def softmax_jacobian(theta):
+    """∂y/∂θ = Diag(y) − yᵀy for a 1×m row θ and y = softmax(θ): m×m."""
     y = softmax(theta)
-    s = g * y
-    return s - s.sum(axis=1, keepdims=True) * y
+    return np.diag(y.ravel()) - y.T @ y
 
 
+# --8<-- [end:softmax_jacobian]
+# --8<-- [start:softmax_vjp_elementwise]
 def softmax_vjp_elementwise(theta, g):
     """Wrong: g ∘ y ∘ (1 − y), softmax treated as element-wise (its diagonal only)."""
     y = softmax(theta)
     return g * y * (1 - y)
 
 
+# --8<-- [end:softmax_vjp_elementwise]
+
+
+# 5. A scalar subtracted from a vector
+# --8<-- [start:softmax_vjp_scalar_subtracted]
 def softmax_vjp_scalar_subtracted(theta, g):
     """Wrong: s − 1ᵀs, the same scalar subtracted from every entry of s = g ∘ y."""
     s = g * softmax(theta)
     return s - s.sum(axis=1, keepdims=True)
 
 
+# --8<-- [end:softmax_vjp_scalar_subtracted]
+
+
 # 6. A mean loss differentiated like a sum
+# --8<-- [start:mean_cross_entropy]
+def mean_cross_entropy(X, W, b, Y):
+    """L = (1/N) Σ_k ℓ_k for logits XW + b: X N×n, W n×m, b 1×m, one-hot Y N×m; a scalar."""
+    return np.mean(cross_entropy(affine(X, W, b), Y))
+
+
+# --8<-- [end:mean_cross_entropy]
+# --8<-- [start:mean_cross_entropy_weight_gradient]
 def mean_cross_entropy_weight_gradient(X, W, b, Y):
     """Right: ∂L/∂W = Xᵀ(Ŷ − Y)/N with Ŷ = softmax(XW + b), n×m."""
     return X.T @ (softmax(affine(X, W, b)) - Y) / X.shape[0]
@@ -131,7 +170,17 @@ def mean_cross_entropy_weight_gradient_summed(X, W, b, Y):
     return X.T @ (softmax(affine(X, W, b)) - Y)
 
 
-# --8<-- [end:functions]
+# --8<-- [end:mean_cross_entropy_weight_gradient]
+
+
+# 7. A Jacobian in the other layout
+# --8<-- [start:sigmoid_layer_jacobian]
+def sigmoid_layer_jacobian(x, W):
+    """∂h/∂x = Diag(σ'(r)) Wᵀ with r = xW: m×n, numerator layout."""
+    return np.diag(sigmoid_derivative(x @ W).ravel()) @ W.T
+
+
+# --8<-- [end:sigmoid_layer_jacobian]
 
 
 if __name__ == "__main__":

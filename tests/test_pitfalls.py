@@ -1,5 +1,7 @@
 """docs/pitfalls.md ↔ snippets/pitfalls.py: per pitfall, the right form checks, the wrong fails."""
 
+import ast
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -37,6 +39,10 @@ from tests.gradients import (
     relative_error,
     run_page_demo,
 )
+from tests.pages import ROOT, python_blocks
+
+PAGE = ROOT / "docs" / "pitfalls.md"
+SNIPPET = ROOT / "snippets" / "pitfalls.py"
 
 # Independent forward definitions for autograd: no max subtraction, no logsumexp.
 
@@ -290,3 +296,45 @@ def test_column_convention_tab():
     assert np.allclose(column, W @ (sigmoid_derivative(r_column) * g_column))
     assert column.shape == (4, 1)
     assert relative_error(column, (g @ J).T) < 1e-14
+
+
+def function_sections():
+    """The module-level sections of snippets/pitfalls.py: name -> (start line, end line)."""
+    marker = re.compile(r"^# --8<-- \[(start|end):(\w+)\]$")  # unindented: not __main__
+    starts, sections = {}, {}
+    for number, line in enumerate(SNIPPET.read_text(encoding="utf-8").splitlines(), 1):
+        if match := marker.match(line):
+            edge, name = match.groups()
+            if edge == "start":
+                starts[name] = number
+            else:
+                sections[name] = (starts.pop(name), number)
+    assert not starts, f"sections never closed: {sorted(starts)}"
+    return sections
+
+
+def test_every_function_sits_in_exactly_one_section():
+    sections = function_sections()
+    tree = ast.parse(SNIPPET.read_text(encoding="utf-8"))
+    for function in (node for node in tree.body if isinstance(node, ast.FunctionDef)):
+        holders = [
+            name
+            for name, (start, end) in sections.items()
+            if start < function.lineno and function.end_lineno < end
+        ]
+        assert len(holders) == 1, f"{function.name} is in sections {holders}"
+    included = set(re.findall(r'--8<-- "snippets/pitfalls\.py:(\w+)"', PAGE.read_text("utf-8")))
+    assert set(sections) <= included, f"sections no block uses: {set(sections) - included}"
+
+
+@pytest.mark.parametrize("block", python_blocks(PAGE), ids=lambda block: block.where)
+def test_page_block_defines_only_functions_it_uses(block):
+    """Each pitfall's block injects just the sections it needs: no function goes unused."""
+    tree = ast.parse(block.code)
+    defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+    used = {
+        node.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
+    assert defined <= used, f"{block.where}: defines {sorted(defined - used)} but never uses them"
