@@ -1,6 +1,7 @@
 """Lighthouse on the built site, served compressed on 127.0.0.1 as GitHub Pages serves it.
 
-Runs the home page and the heaviest math page (most formulas) with the mobile and desktop
+Runs the home page, the exemplar derivation (activations) and the heaviest math page (most
+formulas) with the mobile and desktop
 presets, writes the HTML reports and scores.json into site/reports/lighthouse/, prints a table,
 and fails when accessibility, best practices or SEO is below 100 (performance is reported only:
 it is noisy on a shared machine).
@@ -84,7 +85,7 @@ def main(site: Path) -> int:
     try:
         time.sleep(1)
         scores = {}
-        for page in ("", heaviest_math_page(site)):
+        for page in dict.fromkeys(("", "activations/", heaviest_math_page(site))):
             for preset in PRESETS:
                 name = f"{page.strip('/').replace('/', '_') or 'home'}-{preset}"
                 scores[name] = run_lighthouse(
