@@ -67,7 +67,7 @@ def sigmoid_layer(x, W):
 # --8<-- [end:sigmoid_layer]
 # --8<-- [start:softmax_vjp]
 def softmax_vjp(theta, g):
-    """Right: g (∂y/∂θ) = s − (1ᵀs) y with s = g ∘ y, row by row, the shape of θ."""
+    """Right: g (∂y/∂θ) = s − (Σ_j s_j) y with s = g ∘ y, row by row, the shape of θ."""
     y = softmax(theta)
     s = g * y
     return s - s.sum(axis=1, keepdims=True) * y
@@ -143,7 +143,7 @@ def softmax_vjp_elementwise(theta, g):
 # 5. A scalar subtracted from a vector
 # --8<-- [start:softmax_vjp_scalar_subtracted]
 def softmax_vjp_scalar_subtracted(theta, g):
-    """Wrong: s − 1ᵀs, the same scalar subtracted from every entry of s = g ∘ y."""
+    """Wrong: s − Σ_j s_j, the same scalar subtracted from every entry of s = g ∘ y."""
     s = g * softmax(theta)
     return s - s.sum(axis=1, keepdims=True)
 
@@ -240,7 +240,7 @@ if __name__ == "__main__":
     numeric = numerical_jacobian(softmax, theta)  # ∂y/∂θ, 5×5
     assert compare("right Jacobian Diag(y) − yᵀy", softmax_jacobian(theta), numeric)
     compare("wrong Jacobian Diag(y ∘ (1 − y))", np.diag((y * (1 - y)).ravel()), numeric)
-    assert compare("right VJP s − (1ᵀs) y", softmax_vjp(theta, g), g @ numeric)
+    assert compare("right VJP s − (Σ_j s_j) y", softmax_vjp(theta, g), g @ numeric)
     compare("wrong VJP g ∘ y ∘ (1 − y)", softmax_vjp_elementwise(theta, g), g @ numeric)
     # --8<-- [end:elementwise]
 
@@ -249,8 +249,8 @@ if __name__ == "__main__":
     theta = rng.standard_normal((1, 5))  # logits, 1×5
     g = rng.standard_normal((1, 5))  # upstream gradient ∂L/∂y, 1×5
     reference = g @ numerical_jacobian(softmax, theta)  # ∂L/∂θ, 1×5
-    assert compare("right s − (1ᵀs) y", softmax_vjp(theta, g), reference)
-    compare("wrong s − 1ᵀs", softmax_vjp_scalar_subtracted(theta, g), reference)
+    assert compare("right s − (Σ_j s_j) y", softmax_vjp(theta, g), reference)
+    compare("wrong s − Σ_j s_j", softmax_vjp_scalar_subtracted(theta, g), reference)
     # --8<-- [end:scalar]
 
     # --8<-- [start:mean]
