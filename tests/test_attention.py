@@ -14,6 +14,7 @@ from snippets.attention import (
 )
 from tests.gradients import (
     assert_close,
+    autograd_vjp,
     check_jacobian,
     check_vjp,
     relative_error,
@@ -150,6 +151,22 @@ def test_forward_matches_the_definition(T, d, d_v, causal):
     assert relative_error(attention(Q, K, V, causal), attention_reference(Q, K, V, causal)) < 1e-14
     P = attention_probabilities(Q @ K.T / np.sqrt(d), causal)
     assert relative_error(P.sum(axis=1), np.ones(T)) < 1e-15
+
+
+@pytest.mark.parametrize(("T", "d", "d_v"), SHAPES)
+def test_default_is_the_unmasked_head(T, d, d_v):
+    """Without `causal`, every query sees every key: O = softmax(QKᵀ/√d) V, and its VJP."""
+    Q, K, V, G = random_head(T, d, d_v)
+    assert relative_error(attention(Q, K, V), attention_reference(Q, K, V, False)) < 1e-14
+    forwards = [
+        lambda Q: attention_reference(Q, K, V, False),
+        lambda K: attention_reference(Q, K, V, False),
+        lambda V: attention_reference(Q, K, V, False),
+    ]
+    for name, ours, forward, x in zip(
+        "QKV", attention_vjp(Q, K, V, G), forwards, (Q, K, V), strict=True
+    ):
+        assert_close(f"attention_vjp default, ∂L/∂{name}", ours, autograd_vjp(forward, x, G), 1e-10)
 
 
 def test_causal_first_query_sees_only_itself():

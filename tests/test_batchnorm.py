@@ -144,6 +144,27 @@ def test_inference_vjp_is_right_for_the_inference_forward(N, d):
     )
 
 
+@pytest.mark.parametrize(("N", "d"), SHAPES)
+def test_inference_forward_matches_the_definition(N, d):
+    """γ ∘ (X − μ_run)/√(σ²_run + ε) + β; with the batch's own statistics, the training forward."""
+    X, gamma, beta, _ = random_batch(N, d)
+    rng = np.random.default_rng(N * d)
+    running_mean, running_variance = rng.standard_normal((1, d)), rng.uniform(0.5, 2, (1, d))
+    statistics = (running_mean, running_variance, 1e-5)
+    assert (
+        relative_error(
+            batch_norm_inference(X, gamma, beta, *statistics),
+            inference_reference(X, gamma, beta, *statistics),
+        )
+        < 1e-14
+    )
+    own = (np.mean(X, axis=0, keepdims=True), np.var(X, axis=0, keepdims=True), 1e-5)
+    assert (
+        relative_error(batch_norm_inference(X, gamma, beta, *own), batch_norm(X, gamma, beta, 1e-5))
+        < 1e-13
+    )
+
+
 @pytest.mark.parametrize(("N", "d"), [(3, 2), (4, 3), (8, 5), (64, 3)])
 def test_inference_vjp_is_wrong_in_training_mode(N, d):
     """Even with running statistics equal to the batch's own, the diagonal form misses terms."""

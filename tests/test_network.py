@@ -6,6 +6,7 @@ import pytest
 
 from snippets.network import (
     cross_entropy,
+    finite_difference_gradients,
     log_softmax,
     network_backward,
     network_forward,
@@ -13,7 +14,15 @@ from snippets.network import (
     network_loss,
     softmax,
 )
-from tests.gradients import check_jacobian, check_vjp, relative_error, run_page_demo
+from tests.gradients import (
+    FINITE_DIFFERENCE_TOLERANCE,
+    assert_close,
+    autograd_vjp,
+    check_jacobian,
+    check_vjp,
+    relative_error,
+    run_page_demo,
+)
 
 # (n inputs, m hidden units, k classes); (5, 3, 5) is the page's network.
 SIZES = [(1, 1, 2), (5, 3, 5), (2, 4, 3), (17, 6, 4)]
@@ -114,6 +123,23 @@ def test_backward_pass_every_gradient(n, m, k, N, name):
         a[name],
         1.0,
     )
+
+
+@pytest.mark.parametrize("N", BATCHES)
+@pytest.mark.parametrize(("n", "m", "k"), SIZES)
+def test_finite_difference_gradients_are_the_loss_gradients(n, m, k, N):
+    """The page's numeric reference itself: every gradient, against autograd on loss_reference."""
+    a = random_network(n, m, k, N, seed=200 * N + n + m + k)
+    numeric = finite_difference_gradients(**a)
+    assert list(numeric) == VARIABLES
+    for name in VARIABLES:
+        exact = autograd_vjp(with_one(loss_reference, a, name), a[name], 1.0)
+        assert_close(
+            f"finite_difference_gradients[{name}] vs autograd",
+            numeric[name],
+            exact,
+            FINITE_DIFFERENCE_TOLERANCE,
+        )
 
 
 def test_backward_of_one_row_is_the_chain_product():
