@@ -338,3 +338,43 @@ def test_page_block_defines_only_functions_it_uses(block):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
     }
     assert defined <= used, f"{block.where}: defines {sorted(defined - used)} but never uses them"
+
+
+def test_each_wrong_form_is_exactly_the_formula_the_page_shows():
+    """The wrong forms are pinned to their written-out formulas, not only to 'differs'."""
+    rng = np.random.default_rng(7)
+    theta, g, y = rng.standard_normal((3, 5)), rng.standard_normal((3, 5)), one_hot(rng, 3, 5)
+    x, W, g_layer = (
+        rng.standard_normal((1, 4)),
+        rng.standard_normal((4, 4)),
+        rng.standard_normal((1, 4)),
+    )
+    y_hat = np.exp(theta) / np.exp(theta).sum(axis=1, keepdims=True)
+    s = g * y_hat
+    h = 1 / (1 + np.exp(-(x @ W)))
+    cases = {
+        "y − ŷ": (cross_entropy_gradient_sign_dropped(theta, y), y - y_hat),
+        "g ∘ y ∘ (1 − y)": (softmax_vjp_elementwise(theta, g), g * y_hat * (1 - y_hat)),
+        "s − Σ s_j": (softmax_vjp_scalar_subtracted(theta, g), s - s.sum(axis=1, keepdims=True)),
+        "g ∘ (σ'(r) Wᵀ)": (
+            sigmoid_layer_input_vjp_hadamard_last(x, W, g_layer),
+            g_layer * ((h * (1 - h)) @ W.T),
+        ),
+    }
+    for name, (ours, written_out) in cases.items():
+        np.testing.assert_allclose(ours, written_out, rtol=1e-12, atol=1e-15, err_msg=name)
+
+
+def test_softmax_takes_each_rows_own_maximum():
+    """Rows far apart in scale: a maximum over the whole array would underflow the small row."""
+    theta = np.array([[1000.0, 999.0, 998.0], [0.0, -1.0, -2.0]])
+    expected = np.exp([0.0, -1.0, -2.0]) / np.exp([0.0, -1.0, -2.0]).sum()
+    np.testing.assert_allclose(softmax(theta), [expected, expected], rtol=1e-12)
+    np.testing.assert_allclose(log_softmax(theta), np.log([expected, expected]), rtol=1e-12)
+
+
+def test_layout_demo_shows_the_shape_error():
+    """gJᵀ with a non-square J must fail as a matrix product, not broadcast into another shape."""
+    lines = run_page_demo("pitfalls")
+    layout = [line for line in lines if line.startswith("wrong g Jᵀ: ")]
+    assert len(layout) == 1 and layout[0].startswith("wrong g Jᵀ: matmul:")

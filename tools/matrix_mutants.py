@@ -25,6 +25,14 @@ COPIED = ("snippets", "tests", "docs", "hooks", "overrides", "mkdocs.yml", "pypr
 
 # (module, the mutated line stripped, mutation) -> why no test can tell the mutant apart.
 EQUIVALENT: dict[tuple[str, str, str], str] = {
+    ("pitfalls", 'compare("wrong g Jᵀ", g @ J.T, g @ numeric)', "@ -> *"): (
+        "the surviving mutant is the reference's g @ numeric: g @ J.T raises its shape error "
+        "first, so the reference is never computed (the first @ is pinned by "
+        "test_layout_demo_shows_the_shape_error)"
+    ),
+    ("pitfalls", "return np.diag(y.ravel()) - y.T @ y", "@ -> *"): (
+        "yᵀ is m×1 and y is 1×m: broadcasting makes yᵀ * y the same outer product as yᵀ @ y"
+    ),
     (
         "activations",
         "sigma_prime = h * (1 - h)",
