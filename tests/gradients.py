@@ -81,6 +81,17 @@ def check_vjp(name, ours, forward_numpy, forward_autograd, x, g):
     )
 
 
+def with_argument(forward, arguments, position, *rest):
+    """forward as a function of arguments[position] alone, the others and ``rest`` held fixed."""
+
+    def of_one(value):
+        replaced = list(arguments)
+        replaced[position] = value
+        return forward(*replaced, *rest)
+
+    return of_one
+
+
 def run_page_demo(module: str) -> list[str]:
     """Run ``python -m snippets.<module>`` in-process; the lines it prints."""
     printed = io.StringIO()

@@ -23,6 +23,7 @@ from tests.gradients import (
     check_vjp,
     relative_error,
     run_page_demo,
+    with_argument,
 )
 
 # (N, d). Not N = 2: a column of two normalizes to about (−1, 1) whatever X is, so its Jacobian
@@ -110,19 +111,11 @@ def test_vjp(N, d, eps, argument, position):
     X, gamma, beta, G = random_batch(N, d)
     arguments = [X, gamma, beta]
 
-    def with_argument(forward):
-        def f(value):
-            replaced = list(arguments)
-            replaced[position] = value
-            return forward(*replaced, eps)
-
-        return f
-
     check_vjp(
         f"batch_norm_vjp w.r.t. {argument}",
         batch_norm_vjp(X, gamma, G, eps)[position],
-        with_argument(batch_norm),
-        with_argument(batch_norm_reference),
+        with_argument(batch_norm, arguments, position, eps),
+        with_argument(batch_norm_reference, arguments, position, eps),
         arguments[position],
         G,
     )

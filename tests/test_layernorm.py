@@ -19,6 +19,7 @@ from tests.gradients import (
     check_vjp,
     relative_error,
     run_page_demo,
+    with_argument,
 )
 
 # (N, n). Not n = 2: a row of two normalizes to about (−1, 1) whatever x is, so its Jacobian is
@@ -109,19 +110,11 @@ def test_vjp(N, n, eps, argument, position):
     X, gamma, beta, G = random_layer(N, n)
     arguments = [X, gamma, beta]
 
-    def with_argument(forward):
-        def f(value):
-            replaced = list(arguments)
-            replaced[position] = value
-            return forward(*replaced, eps)
-
-        return f
-
     check_vjp(
         f"layer_norm_vjp w.r.t. {argument}",
         layer_norm_vjp(X, gamma, G, eps)[position],
-        with_argument(layer_norm),
-        with_argument(layer_norm_reference),
+        with_argument(layer_norm, arguments, position, eps),
+        with_argument(layer_norm_reference, arguments, position, eps),
         arguments[position],
         G,
     )
