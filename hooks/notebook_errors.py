@@ -29,7 +29,7 @@ def on_pre_page(page, config, files):
         except CellExecutionError as error:
             cell = failing_cell(page.file.abs_src_path, str(error))
             where = f"cell {cell}" if cell else "a cell"
-            source = os.path.relpath(page.file.abs_src_path)
+            source = os.path.relpath(Path(config["docs_dir"]) / page.file.src_path)
             message = f"{source}: {where} raised {error.ename}: {error.evalue}"
             raise PluginError(message) from error
 

@@ -2,6 +2,8 @@
 
 import json
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -38,3 +40,33 @@ def test_notebook_is_offered_for_download(notebook):
     html = built_page(notebook).read_text()
     assert f'/{notebook.name}" title="Download this notebook"' in html
     assert (built_page(notebook).parent / notebook.name).is_file()
+
+
+@pytest.fixture(scope="session")
+def reader_python(tmp_path_factory):
+    """A fresh venv with numpy and matplotlib only (the lock's versions): what a reader installs."""
+    venv = tmp_path_factory.mktemp("reader") / "venv"
+    uv = [sys.executable, "-m", "uv"]
+    subprocess.run([*uv, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
+    lock = str(ROOT / "requirements.txt")
+    install = ["pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), "-c", lock]
+    subprocess.run([*uv, *install, "numpy", "matplotlib"], check=True)
+    return venv / "bin" / "python"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_downloaded_notebook_runs_alone(notebook, reader_python, tmp_path):
+    """The copy offered for download, alone in an empty folder, with numpy and matplotlib only."""
+    download = json.loads((built_page(notebook).parent / notebook.name).read_text())
+    code = [cell["source"] for cell in download["cells"] if cell["cell_type"] == "code"]
+    script = tmp_path / f"{notebook.stem}.py"
+    script.write_text("\n\n".join(map("".join, code)) + "\n")
+    done = subprocess.run(
+        [str(reader_python), "-I", script.name],
+        cwd=tmp_path,
+        env={"MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, f"{notebook.name}, run alone, raised:\n{done.stderr[-3000:]}"
