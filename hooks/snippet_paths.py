@@ -2,7 +2,8 @@
 
 pymdownx.snippets (``check_paths: true``) already refuses a missing file, but its error names
 neither the page nor the line. This hook checks every one-line include,
-``--8<-- "path"`` or ``--8<-- "path:section"``, before the page is converted.
+``--8<-- "path"`` or ``--8<-- "path:section"``, before the page is converted. MkDocs hands it
+the Markdown without the page's front matter, so line numbers are counted from the file itself.
 """
 
 from __future__ import annotations
@@ -21,14 +22,25 @@ def on_page_markdown(markdown, page, config, files):
     source = (
         os.path.relpath(page.file.abs_src_path) if page.file.abs_src_path else page.file.src_uri
     )
+    offset = front_matter_lines(page.file.abs_src_path, markdown)
     problems = [
-        f"{source}:{number}: {problem}"
+        f"{source}:{number + offset}: {problem}"
         for number, line in enumerate(markdown.splitlines(), 1)
         if (match := INCLUDE.match(line)) and (problem := check_include(match["target"], bases))
     ]
     if problems:
         raise PluginError("Snippet includes that point nowhere:\n  " + "\n  ".join(problems))
     return markdown
+
+
+def front_matter_lines(path: str | None, markdown: str) -> int:
+    """How many lines of the file at ``path`` come before ``markdown`` (its front matter)."""
+    if not path or not Path(path).is_file():
+        return 0
+    text = Path(path).read_text(encoding="utf-8")
+    body = markdown.rstrip("\n")
+    start = text.find(body) if body else -1
+    return text.count("\n", 0, start) if start > 0 else 0
 
 
 def check_include(target: str, bases: list[str]) -> str | None:

@@ -37,3 +37,16 @@ def test_page_names_the_line(base, tmp_path):
     with pytest.raises(PluginError, match=r"p\.md:5: section 'head' not found"):
         on_page_markdown(markdown, page, config, None)
     assert on_page_markdown(markdown.replace("head", "body"), page, config, None)
+
+
+def test_line_counts_the_front_matter(base, tmp_path):
+    """MkDocs strips the front matter before hooks see the page; the line is the file's."""
+    config = SimpleNamespace(mdx_configs={"pymdownx.snippets": {"base_path": base}})
+    front = "---\ndescription: A page.\nsearch:\n  boost: 2\n---\n\n"
+    body = '# P\n\n```python\n--8<-- "s.py:chek"\n```\n'
+    (tmp_path / "p.md").write_text(front + body)
+    page = SimpleNamespace(
+        file=SimpleNamespace(src_uri="p.md", abs_src_path=str(tmp_path / "p.md"))
+    )
+    with pytest.raises(PluginError, match=r"p\.md:10: section 'chek' not found"):
+        on_page_markdown(body, page, config, None)
