@@ -20,13 +20,13 @@ UV_COMPILE := $(BIN)/uv pip compile --quiet --generate-hashes --no-emit-index-ur
   --no-emit-find-links --custom-compile-command "make lock"
 SITE_BUILD := build/site-next
 
-.PHONY: help serve test check site lint format lock lock-check new browser clean audit bench mutants
+.PHONY: help serve test check site lint format lock lock-check new page examples browser clean audit bench mutants
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 serve: $(VENV)/.installed node_modules/.installed ## Build and serve the site at http://127.0.0.1:8000 with live reload
-	$(MKDOCS) serve --dev-addr 127.0.0.1:8000 --livereload
+	$(MKDOCS) serve --dev-addr 127.0.0.1:8000 --livereload --watch snippets --watch hooks
 
 test: lint lock-check site browser ## Everything CI runs: lint, lock, checks, strict build, built-site and browser checks
 	$(PYTEST) -n 2 tests/site
@@ -64,8 +64,14 @@ format: $(VENV)/.installed ## Fix what ruff can and strip notebook outputs
 	$(BIN)/ruff format .
 	$(BIN)/nbstripout docs/notebooks/*.ipynb
 
-new: $(VENV)/.installed ## Scaffold a derivation: make new NAME=softmax TITLE="Softmax"
-	$(PY) templates/new_page.py "$(NAME)" "$(TITLE)"
+new: $(VENV)/.installed ## Scaffold a derivation: make new NAME=rmsnorm TITLE="RMSNorm" [SECTION="Beyond one hidden layer"]
+	$(PY) templates/new_page.py "$(NAME)" "$(TITLE)" --section "$(SECTION)"
+
+page: $(VENV)/.installed node_modules/.installed ## The fast loop for one page: make page NAME=rmsnorm (lint, tests, blocks, build, links)
+	$(PY) tools/check_page.py "$(NAME)"
+
+examples: $(VENV)/.installed ## Rewrite the printed outputs pages show, from a run: make examples [NAME=rmsnorm]
+	$(PY) tools/update_examples.py $(NAME)
 
 lock: $(BIN)/uv ## Re-pin requirements.txt from requirements.in for every supported Python (UPGRADE=1: newest)
 	$(UV_COMPILE) --universal --python-version $(MIN_PYTHON) --no-strip-extras --fork-strategy fewest \

@@ -1,4 +1,6 @@
-"""__TITLE__: the full Jacobian and the VJP (placeholder: y = x ∘ x).
+"""__TITLE__: the full Jacobian and the VJP.
+
+SCAFFOLD: the placeholder y = x ∘ x, to replace with your functions and checks.
 
 Shapes (row vectors, see docs/conventions.md): x is 1×n, y is 1×n, g = ∂L/∂y is 1×n.
 Run ``python -m snippets.__NAME__`` to see the checks the page shows.

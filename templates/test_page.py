@@ -1,9 +1,12 @@
-"""docs/__NAME__.md ↔ snippets/__NAME__.py: __TITLE__."""
+"""docs/__NAME__.md ↔ snippets/__NAME__.py: __TITLE__.
+
+SCAFFOLD: tests of the placeholder y = x ∘ x; test your functions the same way.
+"""
 
 import numpy as np
 import pytest
-from snippets.__NAME__ import square, square_jacobian, square_vjp
 
+from snippets.__NAME__ import square, square_jacobian, square_vjp
 from tests.gradients import check_jacobian, check_vjp, run_page_demo
 
 
@@ -12,13 +15,14 @@ def square_reference(x):
     return x**2
 
 
-@pytest.mark.parametrize("n", [1, 2, 5, 17])
+# Sizes distinct and at least 2: at n = 1 some Jacobians (a normalization's) are ε-sized.
+@pytest.mark.parametrize("n", [2, 5, 17])
 def test_jacobian(n):
     x = np.random.default_rng(n).standard_normal((1, n))
     check_jacobian("square_jacobian", square_jacobian(x), square, square_reference, x)
 
 
-@pytest.mark.parametrize("shape", [(1, 1), (1, 5), (4, 3)])
+@pytest.mark.parametrize("shape", [(1, 3), (1, 5), (4, 7)])
 def test_vjp(shape):
     rng = np.random.default_rng(sum(shape))
     x, g = rng.standard_normal(shape), rng.standard_normal(shape)

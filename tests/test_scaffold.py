@@ -1,77 +1,89 @@
-"""`make new` gives a contributor a page, a snippet and a test that already pass, in the nav."""
+"""`make new` gives a contributor a page, a snippet and a test that pass every check but one:
+the placeholder check, which names each SCAFFOLD mark left until the contributor replaces it."""
 
 import shutil
 import subprocess
 import sys
 
+import pytest
+
 from tests.fixture_site import build, make_project
-from tests.pages import ROOT, failure, python_blocks, run_block
+from tests.pages import ROOT, collect_blocks, failure, run_block
 
-SCAFFOLD = ROOT / "templates" / "new_page.py"
+NEW_PAGE = ROOT / "templates" / "new_page.py"
+NAME, TITLE, SECTION = "outer_square", "Outer square", "Beyond one hidden layer"
+MADE = [f"docs/{NAME}.md", f"snippets/{NAME}.py", f"tests/test_{NAME}.py"]
 
 
-def test_scaffold_passes_its_own_checks(tmp_path):
-    project = tmp_path / "project"
-    (project / "docs").mkdir(parents=True)
-    shutil.copy(ROOT / "mkdocs.yml", project)
-    for shared in ("hooks", "overrides"):
+def run(project, *command):
+    return subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """A temporary copy of the project (its pages, snippets, tests, config), then `make new`."""
+    project = tmp_path_factory.mktemp("scaffold") / "project"
+    project.mkdir()
+    for name in ("mkdocs.yml", "pyproject.toml"):
+        shutil.copy(ROOT / name, project)
+    for shared in ("hooks", "overrides", "templates", "bench"):
         (project / shared).symlink_to(ROOT / shared)
+    shutil.copytree(ROOT / "docs", project / "docs", ignore=shutil.ignore_patterns("notebooks"))
+    shutil.copytree(ROOT / "snippets", project / "snippets", ignore=shutil.ignore_patterns("__py*"))
     shutil.copytree(
-        ROOT / "snippets", project / "snippets", ignore=shutil.ignore_patterns("*_*.py")
+        ROOT / "tests", project / "tests", ignore=shutil.ignore_patterns("site", "__py*")
     )
-    shutil.copy(ROOT / "snippets" / "gradcheck.py", project / "snippets")
-    (project / "tests").mkdir()
-    for helper in ("__init__.py", "gradients.py", "pages.py"):
-        shutil.copy(ROOT / "tests" / helper, project / "tests")
-
-    made = subprocess.run(
-        [sys.executable, str(SCAFFOLD), "outer_square", "Outer square", "--root", str(project)],
-        capture_output=True,
-        text=True,
-        check=True,
+    made = run(
+        project, sys.executable, str(NEW_PAGE), NAME, TITLE, "--section", SECTION, "--root", "."
     )
-    assert "created docs/outer_square.md" in made.stdout
-    assert "      - Outer square: outer_square.md\n" in (project / "mkdocs.yml").read_text()
+    assert made.returncode == 0, made.stderr
+    assert all(f"created {path}" in made.stdout for path in MADE)
+    return project
 
-    tests = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "tests/test_outer_square.py",
-        ],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert tests.returncode == 0, tests.stdout
 
-    blocks = python_blocks(project / "docs" / "outer_square.md", root=project)
-    assert len(blocks) == 2
+def test_scaffold_is_in_the_nav_section_asked_for(project):
+    nav = (project / "mkdocs.yml").read_text()
+    section = nav[nav.index(f"  - {SECTION}:\n") :]
+    assert f"      - {TITLE}: {NAME}.md\n" in section[: section.index("\n  - ", 1) + 1]
+
+
+def test_scaffold_lints_clean(project):
+    python = [path for path in MADE if path.endswith(".py")]
+    for command in (["check"], ["format", "--check"]):
+        done = run(project, sys.executable, "-m", "ruff", *command, *python)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_scaffold_passes_its_tests_and_the_cheat_sheet(project):
+    modules = [f"tests/test_{NAME}.py", "tests/test_cheatsheet.py"]
+    done = run(project, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *modules)
+    assert done.returncode == 0, done.stdout
+
+
+def test_scaffold_blocks_run_and_it_builds(project, tmp_path):
+    blocks, broken = collect_blocks([project / "docs" / f"{NAME}.md"], root=project)
+    assert broken == {} and len(blocks) == 2
     assert [failure(b, run_block(b.code, cwd=tmp_path)) for b in blocks] == [None, None]
-
+    page = (project / "docs" / f"{NAME}.md").read_text()
     site = make_project(
         tmp_path / "site",
-        {
-            "conventions.md": "# Conventions\n",
-            "outer_square.md": (project / "docs" / "outer_square.md").read_text(),
-        },
-        {"outer_square.py": (project / "snippets" / "outer_square.py").read_text()},
+        {"conventions.md": "# Conventions\n", f"{NAME}.md": page},
+        {f"{NAME}.py": (project / "snippets" / f"{NAME}.py").read_text()},
     )
     built = build(site)
     assert built.returncode == 0, built.stderr
 
 
-def test_scaffold_refuses_a_bad_or_taken_name(tmp_path):
-    for name in ("Bad-Name", "activations"):
-        done = subprocess.run(
-            [sys.executable, str(SCAFFOLD), name, "--root", str(ROOT)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert done.returncode != 0 and ("must be" in done.stderr or "already there" in done.stderr)
+def test_placeholders_left_fail_naming_each_file(project):
+    check = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    done = run(project, *check, "tests/test_no_scaffold_left.py")
+    assert done.returncode == 1
+    for path in [*MADE, "docs/cheatsheet.md"]:  # each file with a placeholder, at its line
+        assert f"{path}:" in done.stdout, f"{path} not named:\n{done.stdout}"
+
+
+def test_scaffold_refuses_a_bad_or_taken_name_or_section(tmp_path):
+    for args in (["Bad-Name"], ["activations"], ["fresh_name", "--section", "Nowhere"]):
+        done = run(ROOT, sys.executable, str(NEW_PAGE), *args, "--root", str(ROOT))
+        assert done.returncode != 0
+        assert any(words in done.stderr for words in ("must be", "already there", "no nav section"))
