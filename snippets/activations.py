@@ -31,12 +31,35 @@ def sigmoid_vjp(r, g):
 # --8<-- [end:functions]
 
 
+# --8<-- [start:derivative_functions]
+def sigmoid_derivative_quotient(r):
+    """σ′(r) as the chain rule gives it, e^−r / (1 + e^−r)², entry by entry (any shape).
+    Written as derived, to check the rewrite; it overflows for r below about −709."""
+    return np.exp(-r) / (1 + np.exp(-r)) ** 2
+
+
+def sigmoid_derivative(r):
+    """σ′(r) rewritten as σ(r)(1 − σ(r)), entry by entry (any shape); never overflows."""
+    h = sigmoid(r)
+    return h * (1 - h)
+
+
+# --8<-- [end:derivative_functions]
+
+
 if __name__ == "__main__":
     # --8<-- [start:setup]
     rng = np.random.default_rng(0)
     r = rng.standard_normal((1, 4))  # pre-activation, 1×4
     g = rng.standard_normal((1, 4))  # upstream gradient ∂L/∂h, 1×4
     # --8<-- [end:setup]
+
+    # --8<-- [start:derivative]
+    quotient = sigmoid_derivative_quotient(r)  # e^−r / (1 + e^−r)², 1×4
+    numeric = np.diag(numerical_jacobian(sigmoid, r)).reshape(r.shape)  # dσ/dr_i, 1×4
+    assert compare("σ′ = e^(−r)/(1 + e^(−r))² vs finite differences", quotient, numeric)
+    assert compare("σ(1 − σ) vs e^(−r)/(1 + e^(−r))²", sigmoid_derivative(r), quotient)
+    # --8<-- [end:derivative]
 
     # --8<-- [start:check]
     jacobian = sigmoid_jacobian(r)  # 4×4

@@ -55,6 +55,28 @@ def mean_squared_error_gradient(R, T):
 # --8<-- [end:functions]
 
 
+# --8<-- [start:column_functions]
+def column_affine(W, X):
+    """D = WX with the samples as the COLUMNS of X: W m×n, X n×N, D m×N."""
+    return W @ X
+
+
+def column_affine_jacobians(W, X):
+    """∂D/∂W, m×N×m×n, entry (l, k, i, j) = ∂D_lk/∂W_ij = δ_li X_jk;
+    ∂D/∂X, m×N×n×N, entry (l, k, j, c) = ∂D_lk/∂X_jc = W_lj δ_kc."""
+    m, N = W.shape[0], X.shape[1]
+    return np.einsum("li,jk->lkij", np.eye(m), X), np.einsum("lj,kc->lkjc", W, np.eye(N))
+
+
+def column_affine_vjp(W, X, G):
+    """The upstream G = ∂L/∂D (m×N) through D = WX, no Jacobian built:
+    ∂L/∂W = G Xᵀ (m×n, the shape of W) and ∂L/∂X = Wᵀ G (n×N, the shape of X)."""
+    return G @ X.T, W.T @ G
+
+
+# --8<-- [end:column_functions]
+
+
 if __name__ == "__main__":
     # --8<-- [start:setup]
     rng = np.random.default_rng(0)
@@ -116,3 +138,38 @@ if __name__ == "__main__":
     R = affine(X, W, b)
     compare("Xᵀ(R − T) (a sum, no 1/N)", X.T @ (R - T), numeric_mean.reshape(n, m))
     # --8<-- [end:mistake]
+
+    # --8<-- [start:column_setup]
+    rng = np.random.default_rng(1)
+    m, n, N = 3, 4, 5  # pairwise distinct, so a wrong transpose is a shape error
+    W = rng.standard_normal((m, n))  # weights, m×n
+    X = rng.standard_normal((n, N))  # N samples as the columns, n×N
+    G = rng.standard_normal((m, N))  # upstream gradient ∂L/∂D, the shape of D: m×N
+    # --8<-- [end:column_setup]
+
+    # --8<-- [start:column_check]
+    jacobian_w, jacobian_x = column_affine_jacobians(W, X)  # m×N×m×n and m×N×n×N
+    numeric_w = numerical_jacobian(lambda V: column_affine(V, X), W)  # (m·N)×(m·n)
+    numeric_x = numerical_jacobian(lambda V: column_affine(W, V), X)  # (m·N)×(n·N)
+    assert compare(
+        f"∂D/∂W, shape {jacobian_w.shape}, vs finite differences",
+        jacobian_w.reshape(m * N, m * n),
+        numeric_w,
+    )
+    assert compare(
+        f"∂D/∂X, shape {jacobian_x.shape}, vs finite differences",
+        jacobian_x.reshape(m * N, n * N),
+        numeric_x,
+    )
+    # ∂L/∂W_ij = Σ_l Σ_k G_lk δ_li X_jk = Σ_k G_ik X_jk, summed one entry at a time
+    entries = np.zeros((m, n))
+    for i in range(m):
+        for j in range(n):
+            entries[i, j] = sum(G[i, k] * X[j, k] for k in range(N))
+    gw, gx = column_affine_vjp(W, X, G)
+    reference_w = (G.ravel() @ numeric_w).reshape(m, n)  # G contracted with ∂D/∂W
+    reference_x = (G.ravel() @ numeric_x).reshape(n, N)  # G contracted with ∂D/∂X
+    assert compare("∂L/∂W_ij = Σ_k G_ik X_jk, entry by entry", entries, reference_w)
+    assert compare("∂L/∂W = G Xᵀ", gw, reference_w)
+    assert compare("∂L/∂X = Wᵀ G", gx, reference_x)
+    # --8<-- [end:column_check]

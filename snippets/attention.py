@@ -73,6 +73,30 @@ def attention_vjp(Q, K, V, G, causal=False):
     return G_S @ K / np.sqrt(d), G_S.T @ Q / np.sqrt(d), P.T @ G
 
 
+def score_gradient(P, G_P):
+    """∂L/∂S (T×T) from P and G_P = ∂L/∂P (T×T), the page's form: U − (U1ᵀ)1 ∘ P, U = P ∘ G_P."""
+    U = P * G_P
+    return U - np.sum(U, axis=1, keepdims=True) * P
+
+
+def output_row_sums(output, G):
+    """D = (G ∘ O)1ᵀ, T×1: D_t = Σ_c G_tc O_tc, from the output O and G = ∂L/∂O (both T×d_v)."""
+    return np.sum(G * output, axis=1, keepdims=True)
+
+
+def score_gradient_flash(P, G_P, D):
+    """∂L/∂S (T×T) as FlashAttention computes it: P ∘ (G_P − D1), with D (T×1) = output_row_sums."""
+    return P * (G_P - D)
+
+
+def attention_vjp_flash(Q, K, V, G, causal=False):
+    """∂L/∂Q, ∂L/∂K, ∂L/∂V as attention_vjp, with ∂L/∂S = P ∘ (GVᵀ − D1), D = (G ∘ O)1ᵀ."""
+    d = Q.shape[1]
+    P = attention_probabilities(Q @ K.T / np.sqrt(d), causal)
+    G_S = score_gradient_flash(P, G @ V.T, output_row_sums(P @ V, G))
+    return G_S @ K / np.sqrt(d), G_S.T @ Q / np.sqrt(d), P.T @ G
+
+
 # --8<-- [end:functions]
 
 
@@ -127,3 +151,31 @@ if __name__ == "__main__":
     compare("∂L/∂K = G_S Q / √d (no transpose)", G_S @ Q / np.sqrt(d), reference)
     compare("∂L/∂K = G_Sᵀ Q (no 1/√d)", G_S.T @ Q, reference)
     # --8<-- [end:mistake]
+
+    # --8<-- [start:flash]
+    P = attention_probabilities(Q @ K.T / np.sqrt(d))  # 4×4
+    output, G_P = P @ V, G @ V.T  # O = PV 4×2, ∂L/∂P 4×4
+    D = output_row_sums(output, G)  # (G ∘ O)1ᵀ, 4×1, from two 4×2 arrays
+    assert compare(
+        "D = rowsum(G ∘ O) vs rowsum(P ∘ G_P)", D, np.sum(P * G_P, axis=1, keepdims=True)
+    )
+    G_S = score_gradient_flash(P, G_P, D)  # P ∘ (G_P − D1)
+    assert compare("P ∘ (G_P − D1) vs U − (U1ᵀ)1 ∘ P", G_S, score_gradient(P, G_P))
+    numeric = numerical_jacobian(lambda S: attention_probabilities(S) @ V, Q @ K.T / np.sqrt(d))
+    assert compare("P ∘ (G_P − D1) vs G @ numeric ∂O/∂S", G_S, (G.ravel() @ numeric).reshape(T, T))
+    for causal in (False, True):
+        label = "causal" if causal else "no mask"
+        flash = attention_vjp_flash(Q, K, V, G, causal)
+        for name, ours, page in zip("QKV", flash, attention_vjp(Q, K, V, G, causal), strict=True):
+            assert compare(f"{label}: ∂L/∂{name}, FlashAttention's form vs the page's", ours, page)
+
+    # One tile of keys, j = 2, 3: FlashAttention's form needs only that tile and D
+    tile = slice(2, 4)
+    G_S_tile = score_gradient_flash(P[:, tile], G @ V[tile].T, D)  # 4×2
+    assert compare("a tile of keys, from the tile and D", G_S_tile, G_S[:, tile])
+    compare(
+        "a tile of keys, row sums of U over the tile",
+        score_gradient(P[:, tile], G_P[:, tile]),
+        G_S[:, tile],
+    )
+    # --8<-- [end:flash]

@@ -80,6 +80,40 @@ def batch_norm_inference_vjp(gamma, running_variance, G, eps):
     return G @ np.diag((gamma / np.sqrt(running_variance + eps)).ravel())
 
 
+def variance_mean_derivative(X, mu):
+    """∂σ²/∂μ for σ²(X, μ) = (1/N) 1ᵀ((X − 1μ) ∘ (X − 1μ)), μ (1×d) its own argument: 1×d.
+
+    σ²_j depends on μ_j alone; its derivative −(2/N) Σ_a (X_aj − μ_j) is 0 at μ = the column means.
+    """
+    return -2 * np.mean(X - mu, axis=0, keepdims=True)
+
+
+def batch_norm_vjp_by_paths(X, gamma, G, eps):
+    """∂L/∂X split by path, as step-by-step backprop meets them: four N×d terms.
+
+    With Ĝ = G Diag(γ), C = X − 1μ and ∂L/∂σ² = −½ 1ᵀ(Ĝ ∘ C) Diag(s)⁻³ (1×d):
+    direct Ĝ Diag(s)⁻¹; through σ² (2/N) C Diag(∂L/∂σ²); through μ (1/N) 1 (−1ᵀĜ Diag(s)⁻¹);
+    through μ inside σ² (1/N) 1 (∂L/∂σ² ∘ ∂σ²/∂μ), which is 0 since ∂σ²/∂μ = 0.
+    """
+    N = X.shape[0]
+    mu = np.mean(X, axis=0, keepdims=True)
+    _, s = normalize_columns(X, eps)
+    G_hat, centred = G * gamma, X - mu
+    grad_variance = -0.5 * np.sum(G_hat * centred, axis=0, keepdims=True) / s**3  # ∂L/∂σ², 1×d
+    ones = np.ones((N, 1))
+    direct = G_hat / s
+    through_variance = 2 / N * centred * grad_variance
+    through_mean = ones @ (-np.sum(G_hat, axis=0, keepdims=True) / s) / N
+    through_mean_in_variance = ones @ (grad_variance * variance_mean_derivative(X, mu)) / N
+    return direct, through_variance, through_mean, through_mean_in_variance
+
+
+def batch_norm_vjp_along_x_hat(X, gamma, k, eps):
+    """∂L/∂X (N×d) when G = X̂ Diag(k), k 1×d: column i is (k_i γ_i ε / s_i³) x̂_i; 0 at ε = 0."""
+    X_hat, s = normalize_columns(X, eps)
+    return X_hat * (k * gamma * eps / s**3)
+
+
 # --8<-- [end:functions]
 
 
@@ -130,3 +164,51 @@ if __name__ == "__main__":
     inference_grad = batch_norm_inference_vjp(gamma, batch_variance, G, eps)
     compare("G Diag(γ/s) (inference form in training)", inference_grad, reference)
     # --8<-- [end:mistake]
+
+    # --8<-- [start:paths]
+    # Step-by-step backprop: the paths through X̂ directly, σ², μ, and μ inside σ²
+    direct, through_variance, through_mean, fourth = batch_norm_vjp_by_paths(X, gamma, G, eps)
+    three = direct + through_variance + through_mean  # 4×3
+    numeric = numerical_jacobian(lambda X: batch_norm(X, gamma, beta, eps), X)  # 12×12
+    reference = (G.ravel() @ numeric).reshape(N, d)  # ∂L/∂X
+    assert compare("three paths vs G @ numeric Jacobian", three, reference)
+    boxed = batch_norm_vjp(X, gamma, G, eps)[0]
+    assert compare("three paths vs the boxed three terms", three, boxed)
+    dvariance_dmu = variance_mean_derivative(X, np.mean(X, axis=0, keepdims=True))  # 1×3
+    ratio = np.max(np.abs(dvariance_dmu)) / np.max(np.abs(X))
+    print("∂σ²/∂μ = −(2/N) Σ_a (X_aj − μ_j), below 1e-12 of X:", ratio < 1e-12)
+    ratio = np.max(np.abs(fourth)) / np.max(np.abs(three))
+    print("fourth term, below 1e-12 of ∂L/∂X:", ratio < 1e-12)
+    # --8<-- [end:paths]
+
+    # --8<-- [start:degenerate]
+    X_hat, s = normalize_columns(X, eps)  # 4×3 and 1×3
+    more = np.random.default_rng(1)
+    c = more.standard_normal((1, d))  # one number per column, 1×3
+    k = more.standard_normal((1, d))  # one factor per column, 1×3
+
+    # G = 1c: every row of the upstream gradient the same
+    G_alike = np.ones((N, 1)) @ c  # 4×3
+    grad_batch, _, grad_beta = batch_norm_vjp(X, gamma, G_alike, eps)
+    size = np.max(np.abs(G_alike * gamma / s))  # the largest entry of G Diag(γ/s)
+    print("G = 1c: ∂L/∂X below 1e-12 of G Diag(γ/s):", np.max(np.abs(grad_batch)) < 1e-12 * size)
+    numeric = numerical_jacobian(lambda X: batch_norm(X, gamma, beta, eps), X)  # 12×12
+    reference = G_alike.ravel() @ numeric  # ∂L/∂X by finite differences, flattened
+    print(
+        "G = 1c: finite differences, below 1e-8 of G Diag(γ/s):",
+        np.max(np.abs(reference)) < 1e-8 * size,
+    )
+    assert compare("G = 1c: ∂L/∂β = Nc", grad_beta, N * c)
+
+    # G = X̂ Diag(k): column i of the upstream gradient is k_i times column i of X̂
+    G_along = X_hat * k  # 4×3
+    grad_batch = batch_norm_vjp(X, gamma, G_along, eps)[0]
+    formula = batch_norm_vjp_along_x_hat(X, gamma, k, eps)  # X̂ Diag(kγε/s³)
+    assert compare("G = X̂ Diag(k): ∂L/∂X vs X̂ Diag(kγε/s³)", grad_batch, formula)
+    ratio = np.max(np.abs(grad_batch)) / np.max(np.abs(G_along * gamma / s))
+    print(f"G = X̂ Diag(k): ∂L/∂X is {ratio:.1e} of G Diag(γ/s)")
+    X_hat_0, s_0 = normalize_columns(X, 0.0)  # ε = 0
+    grad_batch = batch_norm_vjp(X, gamma, X_hat_0 * k, 0.0)[0]
+    ratio = np.max(np.abs(grad_batch)) / np.max(np.abs(X_hat_0 * k * gamma / s_0))
+    print("ε = 0, G = X̂ Diag(k): ∂L/∂X below 1e-12 of G Diag(γ/s):", ratio < 1e-12)
+    # --8<-- [end:degenerate]

@@ -52,6 +52,12 @@ def layer_norm_vjp(X, gamma, G, eps):
     return grad_batch, np.sum(G * X_hat, axis=0, keepdims=True), np.sum(G, axis=0, keepdims=True)
 
 
+def layer_norm_vjp_along_x_hat(X, k, eps):
+    """∂L/∂X (N×n) when Ĝ = G ∘ γ = Diag(k) X̂, k N×1: row a is (k_a ε / s_a³) x̂_a; 0 at ε = 0."""
+    X_hat, s = normalize_rows(X, eps)
+    return k * eps / s**3 * X_hat
+
+
 # --8<-- [end:functions]
 
 
@@ -95,3 +101,37 @@ if __name__ == "__main__":
     compare("g ∘ γ / s (μ and σ held constant)", g_hat / s, reference)
     compare("(ĝ − mean(ĝ)) / s (σ held constant)", (g_hat - np.mean(g_hat)) / s, reference)
     # --8<-- [end:mistake]
+
+    # --8<-- [start:degenerate]
+    X_hat, s = normalize_rows(X, eps)  # 3×5 and 3×1
+    more = np.random.default_rng(1)
+    c = more.standard_normal((N, 1))  # one number per row, 3×1
+    k = more.standard_normal((N, 1))  # one factor per row, 3×1
+    ones = np.ones((1, n))  # a row of n ones
+
+    # Ĝ = G ∘ γ = c1: the upstream gradient of X̂ constant across the features of each row
+    G_flat = c @ ones / gamma  # 3×5, so that G ∘ γ = c1
+    size = np.max(np.abs(c @ ones / s))  # the largest entry of Ĝ/s, 3×5
+    grad_batch = layer_norm_vjp(X, gamma, G_flat, eps)[0]
+    print("Ĝ = c1: ∂L/∂X below 1e-12 of Ĝ/s:", np.max(np.abs(grad_batch)) < 1e-12 * size)
+    numeric = numerical_jacobian(lambda X: layer_norm(X, gamma, beta, eps), X)  # 15×15
+    reference = G_flat.ravel() @ numeric  # ∂L/∂X by finite differences, flattened
+    print("Ĝ = c1: finite differences, below 1e-8 of Ĝ/s:", np.max(np.abs(reference)) < 1e-8 * size)
+    grad_batch = layer_norm_vjp(X, np.ones((1, n)), c @ ones, eps)[0]  # γ = 1, so Ĝ = G = c1
+    print("γ = 1, G = c1: ∂L/∂X below 1e-12 of Ĝ/s:", np.max(np.abs(grad_batch)) < 1e-12 * size)
+    grad_batch = layer_norm_vjp(X, gamma, c @ ones, eps)[0]  # G = c1 but Ĝ = c1 ∘ γ
+    ratio = np.max(np.abs(grad_batch)) / np.max(np.abs(c @ ones * gamma / s))
+    print(f"the page's γ, G = c1: ∂L/∂X is {ratio:.2g} of Ĝ/s")
+
+    # Ĝ = Diag(k) X̂: the upstream gradient of each row of X̂ along that row
+    G_along = k * X_hat / gamma  # 3×5, so that G ∘ γ = Diag(k) X̂
+    grad_batch = layer_norm_vjp(X, gamma, G_along, eps)[0]
+    formula = layer_norm_vjp_along_x_hat(X, k, eps)  # Diag(kε/s³) X̂
+    assert compare("Ĝ = Diag(k) X̂: ∂L/∂X vs Diag(kε/s³) X̂", grad_batch, formula)
+    ratio = np.max(np.abs(grad_batch)) / np.max(np.abs(k * X_hat / s))
+    print(f"Ĝ = Diag(k) X̂: ∂L/∂X is {ratio:.1e} of Ĝ/s")
+    X_hat_0, s_0 = normalize_rows(X, 0.0)  # ε = 0
+    grad_batch = layer_norm_vjp(X, gamma, k * X_hat_0 / gamma, 0.0)[0]
+    ratio = np.max(np.abs(grad_batch)) / np.max(np.abs(k * X_hat_0 / s_0))
+    print("ε = 0, Ĝ = Diag(k) X̂: ∂L/∂X below 1e-12 of Ĝ/s:", ratio < 1e-12)
+    # --8<-- [end:degenerate]

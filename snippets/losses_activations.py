@@ -101,6 +101,17 @@ def bce_vjp(Z, Y, g=1.0):
     return g * (sigmoid(Z) - Y) / Z.shape[0]
 
 
+def bce_probability_entries(P, Y):
+    """Entry losses from probabilities P = σ(Z) in (0, 1), as written:
+    −[y log p + (1 − y) log(1 − p)]. The shape of P; use it only away from 0 and 1."""
+    return -(Y * np.log(P) + (1 - Y) * np.log(1 - P))
+
+
+def bce_probability_gradient(P, Y):
+    """∂ℓ/∂p entry by entry: −y/p + (1 − y)/(1 − p) = (p − y)/(p(1 − p)), the shape of P."""
+    return (P - Y) / (P * (1 - P))
+
+
 # --8<-- [end:bce_functions]
 
 
@@ -217,8 +228,24 @@ if __name__ == "__main__":
     assert compare("batch VJP (σ(Z) − Y)/N", bce_vjp(Z, Y), numeric)
     # --8<-- [end:bce_check]
 
+    # --8<-- [start:bce_chain]
+    p = sigmoid(z)  # probabilities, 1×4
+    numeric_p = numerical_jacobian(lambda q: np.sum(bce_probability_entries(q, y)), p)  # 1×4
+    two_terms = -y / p + (1 - y) / (1 - p)  # ∂ℓ/∂p as differentiated, term by term
+    assert compare("∂ℓ/∂p = −y/p + (1 − y)/(1 − p) vs finite differences", two_terms, numeric_p)
+    assert compare("one fraction (p − y)/(p(1 − p))", bce_probability_gradient(p, y), two_terms)
+    sigma_prime = p * (1 - p)  # σ′(z), from the page on activations
+    numeric_z = numerical_jacobian(lambda t: bce_with_logits(t, y), z)  # 1×4
+    chain = bce_probability_gradient(p, y) * sigma_prime  # element-wise: the chain is diagonal
+    assert compare("(∂ℓ/∂p) ∘ σ′(z) vs finite differences in z", chain, numeric_z)
+    assert compare("(∂ℓ/∂p) ∘ σ′(z) = p − y", chain, p - y)
+    # --8<-- [end:bce_chain]
+
     # --8<-- [start:bce_mistake]
     numeric = numerical_jacobian(lambda t: bce_with_logits(t, y), z)  # 1×4
+    p = sigmoid(z)
+    numeric_p = numerical_jacobian(lambda q: np.sum(bce_probability_entries(q, y)), p)
+    compare("∂ℓ/∂p = (y − p)/(p(1 − p)) (sign flipped)", (y - p) / (p * (1 - p)), numeric_p)
     compare("y − σ(z) (sign flipped)", y - sigmoid(z), numeric)
     huge = np.array([[1e4, 1e4, -1e4, -1e4]])  # confident logits
     labels = np.array([[1.0, 0.0, 0.0, 1.0]])  # right, wrong, right, wrong

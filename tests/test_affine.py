@@ -10,12 +10,21 @@ from snippets.affine import (
     affine_input_jacobian,
     affine_vjp,
     affine_weight_jacobian,
+    column_affine,
+    column_affine_jacobians,
+    column_affine_vjp,
     mean_squared_error,
     mean_squared_error_gradient,
     vec,
 )
 from snippets.gradcheck import numerical_jacobian
-from tests.gradients import assert_close, check_jacobian, check_vjp, run_page_demo
+from tests.gradients import (
+    assert_close,
+    check_jacobian,
+    check_vjp,
+    run_page_demo,
+    with_argument,
+)
 
 SHAPES = [(1, 1, 1), (1, 4, 3), (3, 2, 5), (8, 5, 2), (3, 17, 4)]  # (N, n, m)
 
@@ -148,8 +157,10 @@ def test_mean_loss_gradient_carries_one_over_n(N, n, m):
 
 def test_page_demo_checks_pass_and_mistakes_fail():
     lines = run_page_demo("affine")
-    checks, mistakes = lines[:12], lines[12:]
+    checks, mistakes, column_checks = lines[:12], lines[12:15], lines[15:]
     assert all(line.endswith(": matches") for line in checks), checks
+    assert len(column_checks) == 5, column_checks
+    assert all(line.endswith(": matches") for line in column_checks), column_checks
     assert len(mistakes) == 3, mistakes
     assert mistakes[0].startswith("g W (W for Wᵀ): matmul:") and "mismatch" in mistakes[0]
     assert "DIFFERS, shape (3, 4) but expected (4, 3)" in mistakes[1]
@@ -172,3 +183,73 @@ def test_column_convention_tab(N, n, m):
     assert_close("∇_X L = W Γ", W @ gamma, batch_x.T, 1e-12)
     assert_close("∇_W L = X_c Γᵀ", X_columns @ gamma.T, batch_w, 1e-12)
     assert_close("∇_b L = Γ 1", gamma @ np.ones((N, 1)), batch_b.T, 1e-12)
+
+
+# Samples as columns: D = WX with W m×n, X n×N, G = ∂L/∂D m×N
+COLUMN_SHAPES = [(3, 4, 5), (2, 5, 3), (4, 2, 7), (5, 3, 2)]  # (m, n, N), distinct, ≥ 2
+
+
+def column_affine_reference(W, X):
+    """D_lk = Σ_j W_lj X_jk again, one column of X at a time, for autograd."""
+    return anp.stack([anp.sum(W * X[:, k], axis=1) for k in range(X.shape[1])], axis=1)
+
+
+def random_column_layer(m, n, N):
+    rng = np.random.default_rng([m, n, N, 7])
+    return rng.standard_normal((m, n)), rng.standard_normal((n, N)), rng.standard_normal((m, N))
+
+
+@pytest.mark.parametrize(("m", "n", "N"), COLUMN_SHAPES)
+def test_column_jacobians(m, n, N):
+    W, X, _ = random_column_layer(m, n, N)
+    jacobian_w, jacobian_x = column_affine_jacobians(W, X)
+    assert jacobian_w.shape == (m, N, m, n) and jacobian_x.shape == (m, N, n, N)
+    check_jacobian(
+        "∂D/∂W = δ_li X_jk",
+        jacobian_w.reshape(m * N, m * n),
+        lambda V: column_affine(V, X),
+        lambda V: column_affine_reference(V, X),
+        W,
+    )
+    check_jacobian(
+        "∂D/∂X = W_lj δ_kc",
+        jacobian_x.reshape(m * N, n * N),
+        lambda V: column_affine(W, V),
+        lambda V: column_affine_reference(W, V),
+        X,
+    )
+
+
+@pytest.mark.parametrize(("m", "n", "N"), COLUMN_SHAPES)
+@pytest.mark.parametrize(("argument", "position"), [("W", 0), ("X", 1)])
+def test_column_vjp(m, n, N, argument, position):
+    W, X, G = random_column_layer(m, n, N)
+    arguments = [W, X]
+    ours = column_affine_vjp(W, X, G)[position]
+    assert ours.shape == arguments[position].shape
+    check_vjp(
+        f"column_affine_vjp w.r.t. {argument}",
+        ours,
+        with_argument(column_affine, arguments, position),
+        with_argument(column_affine_reference, arguments, position),
+        arguments[position],
+        G,
+    )
+
+
+@pytest.mark.parametrize(("m", "n", "N"), COLUMN_SHAPES)
+def test_column_vjp_entry_by_entry(m, n, N):
+    """∂L/∂W_ij = Σ_k G_ik X_jk and ∂L/∂X_jc = Σ_i W_ij G_ic, summed one entry at a time, and
+    G contracted with the 4th-order Jacobians; the row result transposed agrees as well."""
+    W, X, G = random_column_layer(m, n, N)
+    gw, gx = column_affine_vjp(W, X, G)
+    by_entry_w = [[sum(G[i, k] * X[j, k] for k in range(N)) for j in range(n)] for i in range(m)]
+    by_entry_x = [[sum(W[i, j] * G[i, c] for i in range(m)) for c in range(N)] for j in range(n)]
+    assert_close("Σ_k G_ik X_jk", gw, np.array(by_entry_w), 1e-12)
+    assert_close("Σ_i W_ij G_ic", gx, np.array(by_entry_x), 1e-12)
+    jacobian_w, jacobian_x = column_affine_jacobians(W, X)
+    assert_close("G : ∂D/∂W", gw, np.einsum("lk,lkij->ij", G, jacobian_w), 1e-12)
+    assert_close("G : ∂D/∂X", gx, np.einsum("lk,lkjc->jc", G, jacobian_x), 1e-12)
+    row_x, row_w, _ = affine_vjp(X.T, W.T, G.T)  # the same layer with samples as rows
+    assert_close("(X_row^T G_R)^T = G Xᵀ", row_w.T, gw, 1e-12)
+    assert_close("(G_R W_row^T)^T = Wᵀ G", row_x.T, gx, 1e-12)

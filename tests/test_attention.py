@@ -9,7 +9,11 @@ from snippets.attention import (
     attention_jacobians,
     attention_probabilities,
     attention_vjp,
+    attention_vjp_flash,
     causal_mask,
+    output_row_sums,
+    score_gradient,
+    score_gradient_flash,
     softmax_rows_jacobian,
 )
 from tests.gradients import (
@@ -19,10 +23,12 @@ from tests.gradients import (
     check_vjp,
     relative_error,
     run_page_demo,
+    with_argument,
 )
 
 SHAPES = [(2, 1, 1), (3, 2, 4), (4, 3, 2), (6, 5, 3)]  # (T, d, d_v)
 MASKS = [False, True]
+DISTINCT = [(3, 2, 4), (4, 3, 2), (6, 5, 3), (2, 4, 7)]  # (T, d, d_v) pairwise distinct, ≥ 2
 
 
 def probabilities_reference(S, causal):
@@ -217,12 +223,87 @@ def test_column_convention_tab(T, d, d_v, causal):
     assert_close("column O_c = V_c A", V_c @ A, attention(Q, K, V, causal).T, 1e-14)
 
 
+@pytest.mark.parametrize("causal", MASKS)
+@pytest.mark.parametrize(("T", "d", "d_v"), DISTINCT)
+def test_output_row_sums_are_the_row_sums_of_u(T, d, d_v, causal):
+    """(G ∘ O)1ᵀ = (P ∘ GVᵀ)1ᵀ: Σ_j P_tj Σ_c G_tc V_jc = Σ_c G_tc O_tc, with or without the mask."""
+    Q, K, V, G = random_head(T, d, d_v)
+    P = attention_probabilities(Q @ K.T / np.sqrt(d), causal)
+    D = output_row_sums(attention(Q, K, V, causal), G)
+    assert D.shape == (T, 1)
+    assert_close("D", D, (P * (G @ V.T)).sum(axis=1, keepdims=True), 1e-13)
+    assert_close("D = diag(G Oᵀ)", D[:, 0], np.diag(G @ (P @ V).T), 1e-13)
+
+
+@pytest.mark.parametrize("causal", MASKS)
+@pytest.mark.parametrize(("T", "d", "d_v"), DISTINCT)
+def test_both_score_gradients_are_the_vjp_of_softmax_then_v(T, d, d_v, causal):
+    """∂L/∂S for O = softmax(S)V: U − (U1ᵀ)1 ∘ P and P ∘ (G_P − D1), against autograd and FD."""
+    Q, K, V, G = random_head(T, d, d_v)
+    S = Q @ K.T / np.sqrt(d)
+    P = attention_probabilities(S, causal)
+    G_P = G @ V.T
+    flash = score_gradient_flash(P, G_P, output_row_sums(P @ V, G))
+    assert flash.shape == (T, T)
+    assert_close("the two forms", flash, score_gradient(P, G_P), 1e-13)
+    for name, ours in [("page's form", score_gradient(P, G_P)), ("FlashAttention's", flash)]:
+        check_vjp(
+            f"∂L/∂S, {name}",
+            ours,
+            lambda S: attention_probabilities(S, causal) @ V,
+            lambda S: anp.dot(probabilities_reference(S, causal), V),
+            S,
+            G,
+        )
+    if causal:
+        assert not flash[~causal_mask(T)].any(), "masked scores get no gradient"
+
+
+@pytest.mark.parametrize("causal", MASKS)
+@pytest.mark.parametrize(("T", "d", "d_v"), DISTINCT)
+def test_flash_vjp(T, d, d_v, causal):
+    Q, K, V, G = random_head(T, d, d_v)
+    flash = attention_vjp_flash(Q, K, V, G, causal)
+    for name, ours, page in zip("QKV", flash, attention_vjp(Q, K, V, G, causal), strict=True):
+        assert_close(f"∂L/∂{name}: FlashAttention's form vs the page's", ours, page, 1e-12)
+    arguments = [Q, K, V]
+    for position, name in enumerate("QKV"):
+        check_vjp(
+            f"attention_vjp_flash ∂L/∂{name}",
+            flash[position],
+            with_argument(attention, arguments, position, causal),
+            with_argument(attention_reference, arguments, position, causal),
+            arguments[position],
+            G,
+        )
+
+
+def test_flash_vjp_default_is_the_unmasked_head():
+    Q, K, V, G = random_head(4, 3, 2)
+    for ours, page in zip(attention_vjp_flash(Q, K, V, G), attention_vjp(Q, K, V, G), strict=True):
+        assert_close("default", ours, page, 1e-12)
+
+
+@pytest.mark.parametrize(("T", "d", "d_v", "start", "stop"), [(5, 3, 2, 1, 3), (6, 4, 7, 3, 6)])
+def test_a_tile_of_keys_needs_only_the_tile_and_d(T, d, d_v, start, stop):
+    """FlashAttention's form on a tile of key columns is exact; the row sums of U on it are not."""
+    Q, K, V, G = random_head(T, d, d_v)
+    P = attention_probabilities(Q @ K.T / np.sqrt(d))
+    full = score_gradient(P, G @ V.T)
+    tile = slice(start, stop)
+    D = output_row_sums(P @ V, G)
+    assert_close("tile", score_gradient_flash(P[:, tile], G @ V[tile].T, D), full[:, tile], 1e-13)
+    wrong = score_gradient(P[:, tile], (G @ V.T)[:, tile])
+    assert relative_error(wrong, full[:, tile]) > 0.05
+
+
 def test_page_demo_checks_pass_and_mistakes_fail():
     lines = run_page_demo("attention")
     checks = [line for line in lines if "DIFFERS" not in line]
     mistakes = [line.split(":")[0] for line in lines if "DIFFERS" in line]
-    assert len(checks) == 17 and all(line.endswith("matches") for line in checks)
+    assert len(checks) == 27 and all(line.endswith("matches") for line in checks)
     assert mistakes == [
         "∂L/∂K = G_S Q / √d (no transpose)",
         "∂L/∂K = G_Sᵀ Q (no 1/√d)",
+        "a tile of keys, row sums of U over the tile",
     ], "every common mistake must still fail"

@@ -1,5 +1,7 @@
 """docs/batchnorm.md ↔ snippets/batchnorm.py: the coupled batch-norm Jacobian and its VJP."""
 
+from functools import partial
+
 import autograd.numpy as anp
 import numpy as np
 import pytest
@@ -11,14 +13,19 @@ from snippets.batchnorm import (
     batch_norm_inference_vjp,
     batch_norm_jacobian,
     batch_norm_vjp,
+    batch_norm_vjp_along_x_hat,
+    batch_norm_vjp_by_paths,
     block_diagonal,
     by_column,
     normalize_columns,
+    variance_mean_derivative,
 )
 from snippets.gradcheck import numerical_jacobian
 from tests.gradients import (
+    AUTODIFF_TOLERANCE,
     FINITE_DIFFERENCE_TOLERANCE,
     assert_close,
+    autograd_vjp,
     check_jacobian,
     check_vjp,
     relative_error,
@@ -30,6 +37,8 @@ from tests.gradients import (
 # is of order ε and a relative error against finite differences means nothing.
 SHAPES = [(1, 3), (3, 1), (3, 2), (4, 3), (8, 5), (5, 17)]
 EPSILONS = [1e-5, 0.5]  # the page's ε, and one large enough that a misplaced ε cannot hide
+# (N, d) pairwise distinct, N ≥ 3 (see above), for the paths and the degenerate upstream gradients
+DISTINCT = [(3, 2), (4, 3), (8, 5), (5, 17)]
 
 
 def normalized_reference(X, eps):
@@ -229,11 +238,158 @@ def test_column_convention_tab(N, d):
         assert_close(f"block {i} on row {i}", block_form, row_result[:, i : i + 1], 1e-12)
 
 
+def frozen_path_reference(X, X0, gamma, beta, eps, path):
+    """Y with X entering along one path only, every other use of X frozen at X0, for autograd.
+
+    The paths of step-by-step backprop: "direct" (X in X − μ), "variance" (X in σ², μ frozen),
+    "mean" (μ in X − μ), "mean in variance" (μ inside σ² = mean((X − 1μ)²)).
+    """
+    N = X.shape[0]
+    mu0 = anp.sum(X0, axis=0, keepdims=True) / N
+    mu = anp.sum(X, axis=0, keepdims=True) / N
+    variance0 = anp.sum((X0 - mu0) ** 2, axis=0, keepdims=True) / N
+    numerator = {"direct": X - mu0, "mean": X0 - mu}.get(path, X0 - mu0)
+    variance = {
+        "variance": anp.sum((X - mu0) ** 2, axis=0, keepdims=True) / N,
+        "mean in variance": anp.sum((X0 - mu) ** 2, axis=0, keepdims=True) / N,
+    }.get(path, variance0)
+    return gamma * numerator / anp.sqrt(variance + eps) + beta
+
+
+@pytest.mark.parametrize("eps", EPSILONS)
+@pytest.mark.parametrize(("N", "d"), DISTINCT)
+def test_three_paths_are_the_boxed_three_terms(N, d, eps):
+    X, gamma, beta, G = random_batch(N, d)
+    direct, through_variance, through_mean, fourth = batch_norm_vjp_by_paths(X, gamma, G, eps)
+    three = direct + through_variance + through_mean
+    assert_close("three paths vs batch_norm_vjp", three, batch_norm_vjp(X, gamma, G, eps)[0], 1e-12)
+    check_vjp(
+        "three paths",
+        three + fourth,
+        lambda X: batch_norm(X, gamma, beta, eps),
+        lambda X: batch_norm_reference(X, gamma, beta, eps),
+        X,
+        G,
+    )
+    X_hat, s = normalize_columns(X, eps)
+    grad_gamma, grad_beta = (G * X_hat).sum(axis=0), G.sum(axis=0)
+    assert_close("direct: G Diag(γ/s)", direct, G * gamma / s, 1e-12)
+    assert_close(
+        "through μ: −1 ∂L/∂β Diag(γ/s)/N",
+        through_mean,
+        -np.ones((N, 1)) * grad_beta * gamma / (N * s),
+        1e-12,
+    )
+    assert_close(
+        "through σ²: −X̂ ∘ 1 ∂L/∂γ Diag(γ/s)/N",
+        through_variance,
+        -X_hat * grad_gamma * gamma / (N * s),
+        1e-12,
+    )
+
+
+@pytest.mark.parametrize("eps", EPSILONS)
+@pytest.mark.parametrize(("N", "d"), DISTINCT)
+def test_each_path_is_the_derivative_with_the_other_paths_frozen(N, d, eps):
+    """Each term is the VJP of Y with X entering along that path alone; the fourth one is 0."""
+    X, gamma, beta, G = random_batch(N, d)
+    terms = batch_norm_vjp_by_paths(X, gamma, G, eps)
+    for path, term in zip(["direct", "variance", "mean"], terms, strict=False):
+        forward = partial(frozen_path_reference, X0=X, gamma=gamma, beta=beta, eps=eps, path=path)
+        check_vjp(f"path {path}", term, forward, forward, X, G)
+    forward = partial(
+        frozen_path_reference, X0=X, gamma=gamma, beta=beta, eps=eps, path="mean in variance"
+    )
+    scale = np.max(np.abs(terms[0]))
+    assert np.max(np.abs(terms[3])) < 1e-14 * scale, "the fourth term is 0"
+    assert np.max(np.abs(autograd_vjp(forward, X, G))) < 1e-14 * scale, "autograd: 0 as well"
+    assert (
+        relative_error(
+            sum(terms), autograd_vjp(lambda Z: batch_norm_reference(Z, gamma, beta, eps), X, G)
+        )
+        < 1e-10
+    )
+
+
+@pytest.mark.parametrize(("N", "d"), DISTINCT)
+def test_variance_mean_derivative_vanishes_at_the_mean_only(N, d):
+    """∂σ²/∂μ = −(2/N) 1ᵀ(X − 1μ): checked at any μ as a diagonal Jacobian, 0 at the mean."""
+    X, _, _, _ = random_batch(N, d)
+    mu = np.random.default_rng(N).standard_normal((1, d))
+    check_jacobian(
+        "∂σ²/∂μ",
+        np.diag(variance_mean_derivative(X, mu).ravel()),
+        lambda mu: np.mean((X - mu) ** 2, axis=0, keepdims=True),
+        lambda mu: anp.sum((X - mu) ** 2, axis=0, keepdims=True) / N,
+        mu,
+    )
+    at_mean = variance_mean_derivative(X, np.mean(X, axis=0, keepdims=True))
+    assert at_mean.shape == (1, d) and np.max(np.abs(at_mean)) < 1e-14 * np.max(np.abs(X))
+
+
+@pytest.mark.parametrize("eps", EPSILONS)
+@pytest.mark.parametrize(("N", "d"), DISTINCT)
+def test_rows_alike_upstream_gradient_gives_zero(N, d, eps):
+    """G = 1c: ∂L/∂γ = 0, ∂L/∂β = Nc, and ∂L/∂X = 0; autograd and finite differences agree."""
+    X, gamma, beta, G = random_batch(N, d)
+    c = G[:1]  # 1×d
+    G_alike = np.ones((N, 1)) @ c
+    grad_batch, grad_gamma, grad_beta = batch_norm_vjp(X, gamma, G_alike, eps)
+    _, s = normalize_columns(X, eps)
+    size = np.max(np.abs(G_alike * gamma / s))  # what the inference form would give
+    assert np.max(np.abs(grad_batch)) < 1e-13 * size
+    assert np.max(np.abs(grad_gamma)) < 1e-13 * np.max(np.abs(c))
+    assert_close("∂L/∂β = Nc", grad_beta, N * c, 1e-14)
+    by_autograd = autograd_vjp(lambda X: batch_norm_reference(X, gamma, beta, eps), X, G_alike)
+    assert np.max(np.abs(by_autograd)) < 1e-12 * size
+    numeric = G_alike.ravel() @ numerical_jacobian(lambda X: batch_norm(X, gamma, beta, eps), X)
+    assert np.max(np.abs(numeric)) < 1e-7 * size
+    blocks = batch_norm_blocks(X, gamma, eps)  # B_i 1 = 0, column by column
+    assert np.max(np.abs(blocks @ np.ones(N))) < 1e-13 * np.max(np.abs(blocks))
+
+
+@pytest.mark.parametrize("eps", [1e-5, 0.1, 0.5])
+@pytest.mark.parametrize(("N", "d"), DISTINCT)
+def test_upstream_gradient_along_x_hat(N, d, eps):
+    """G = X̂ Diag(k): ∂L/∂X = X̂ Diag(kγε/s³), of relative size ε/(σ² + ε)."""
+    X, gamma, beta, _ = random_batch(N, d)
+    k = np.random.default_rng(d).standard_normal((1, d))
+    X_hat, s = normalize_columns(X, eps)
+    G_along = X_hat * k
+    ours = batch_norm_vjp_along_x_hat(X, gamma, k, eps)
+    assert ours.shape == (N, d)
+    assert_close("vs batch_norm_vjp", ours, batch_norm_vjp(X, gamma, G_along, eps)[0], 1e-9)
+    by_autograd = autograd_vjp(lambda X: batch_norm_reference(X, gamma, beta, eps), X, G_along)
+    assert_close("vs autograd", ours, by_autograd, 1e-8 if eps < 1e-3 else AUTODIFF_TOLERANCE)
+    if eps >= 0.1:  # large enough for central differences to resolve it
+        numeric = G_along.ravel() @ numerical_jacobian(lambda X: batch_norm(X, gamma, beta, eps), X)
+        assert_close(
+            "vs finite differences", ours, numeric.reshape(N, d), FINITE_DIFFERENCE_TOLERANCE
+        )
+    variance = np.var(X, axis=0, keepdims=True)
+    per_column = np.max(np.abs(ours), axis=0) / np.max(np.abs(G_along * gamma / s), axis=0)
+    assert_close("relative size ε/(σ²+ε)", per_column, (eps / (variance + eps)).ravel(), 1e-9)
+
+
+@pytest.mark.parametrize(("N", "d"), DISTINCT)
+def test_upstream_gradient_along_x_hat_gives_zero_without_eps(N, d):
+    X, gamma, beta, _ = random_batch(N, d)
+    k = np.random.default_rng(d).standard_normal((1, d))
+    X_hat, s = normalize_columns(X, 0.0)
+    assert not batch_norm_vjp_along_x_hat(X, gamma, k, 0.0).any()
+    size = np.max(np.abs(X_hat * k * gamma / s))
+    assert np.max(np.abs(batch_norm_vjp(X, gamma, X_hat * k, 0.0)[0])) < 1e-13 * size
+    by_autograd = autograd_vjp(lambda X: batch_norm_reference(X, gamma, beta, 0.0), X, X_hat * k)
+    assert np.max(np.abs(by_autograd)) < 1e-12 * size
+
+
 def test_page_demo_checks_pass_and_mistakes_fail():
     lines = run_page_demo("batchnorm")
-    checks = [line for line in lines if "DIFFERS" not in line]
+    sizes = [line for line in lines if line.startswith("G = X̂ Diag(k): ∂L/∂X is ")]
+    checks = [line for line in lines if "DIFFERS" not in line and line not in sizes]
     mistakes = [line.split(":")[0] for line in lines if "DIFFERS" in line]
-    assert len(checks) == 7 and all(line.endswith("matches") for line in checks)
+    assert len(checks) == 16 and all(line.endswith(("matches", ": True")) for line in checks)
+    assert len(sizes) == 1 and float(sizes[0].split()[-4]) < 1e-4, "ε/(σ² + ε) of the direct term"
     assert mistakes == ["G Diag(γ/s) (inference form in training)"], (
         "the common mistake must still fail"
     )

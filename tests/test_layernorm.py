@@ -9,12 +9,15 @@ from snippets.layernorm import (
     layer_norm,
     layer_norm_jacobian,
     layer_norm_vjp,
+    layer_norm_vjp_along_x_hat,
     normalize_rows,
     normalized_jacobian,
 )
 from tests.gradients import (
+    AUTODIFF_TOLERANCE,
     FINITE_DIFFERENCE_TOLERANCE,
     assert_close,
+    autograd_vjp,
     check_jacobian,
     check_vjp,
     relative_error,
@@ -26,6 +29,7 @@ from tests.gradients import (
 # of order ε and a relative error against finite differences means nothing.
 SHAPES = [(1, 1), (1, 3), (1, 5), (1, 17), (3, 4), (8, 5)]
 EPSILONS = [1e-5, 0.5]  # the page's ε, and one large enough that a misplaced ε cannot hide
+DISTINCT = [(2, 5), (4, 3), (3, 7), (5, 17)]  # (N, n) pairwise distinct, n ≥ 3 (see above)
 
 
 def normalized_reference(X, eps):
@@ -169,11 +173,97 @@ def test_column_convention_tab(n):
     assert_close("column tab, VJP form", vjp_form, row_result.T, 1e-12)
 
 
+@pytest.mark.parametrize("eps", EPSILONS)
+@pytest.mark.parametrize(("N", "n"), DISTINCT)
+def test_constant_upstream_gradient_of_x_hat_gives_zero(N, n, eps):
+    """Ĝ = G ∘ γ = c1 (c N×1): 1(I − 1ᵀ1/n) = 0 and 1x̂ᵀ = 0, so ∂L/∂X = 0; autograd agrees."""
+    X, gamma, beta, G = random_layer(N, n)
+    c = G[:, :1]  # N×1
+    ones = np.ones((1, n))
+    G_flat = c @ ones / gamma
+    size = np.max(np.abs(c @ ones / normalize_rows(X, eps)[1]))  # Ĝ/s
+    assert np.max(np.abs(layer_norm_vjp(X, gamma, G_flat, eps)[0])) < 1e-13 * size
+    by_autograd = autograd_vjp(lambda X: layer_norm_reference(X, gamma, beta, eps), X, G_flat)
+    assert np.max(np.abs(by_autograd)) < 1e-12 * size
+    numeric = G_flat.ravel() @ numerical_jacobian(lambda X: layer_norm(X, gamma, beta, eps), X)
+    assert np.max(np.abs(numeric)) < 1e-7 * size
+    unit = np.ones((1, n))  # γ = 1: the upstream gradient G itself constant across each row
+    assert np.max(np.abs(layer_norm_vjp(X, unit, c @ ones, eps)[0])) < 1e-13 * size
+    for a in range(N):  # row by row: 1 is a left null vector of the symmetric ∂x̂/∂x
+        jacobian = normalized_jacobian(X[a : a + 1], eps)
+        assert np.max(np.abs(ones @ jacobian)) < 1e-13 * np.max(np.abs(jacobian))
+
+
+@pytest.mark.parametrize(("N", "n"), DISTINCT)
+def test_constant_upstream_gradient_with_a_learned_gamma_is_not_degenerate(N, n):
+    """G = c1 with γ not constant: ∂L/∂x = (c/s)(γ − mean(γ)1 − mean(γ ∘ x̂)x̂), not 0."""
+    X, gamma, beta, G = random_layer(N, n)
+    c = G[:, :1]
+    G_flat = c @ np.ones((1, n))
+    X_hat, s = normalize_rows(X, 1e-5)
+    formula = c / s * (gamma - gamma.mean() - np.mean(gamma * X_hat, axis=1, keepdims=True) * X_hat)
+    ours = layer_norm_vjp(X, gamma, G_flat, 1e-5)[0]
+    assert_close("(c/s)(γ − mean(γ) − mean(γ∘x̂)x̂)", ours, formula, 1e-12)
+    check_vjp(
+        "G = c1 with a learned γ",
+        ours,
+        lambda X: layer_norm(X, gamma, beta, 1e-5),
+        lambda X: layer_norm_reference(X, gamma, beta, 1e-5),
+        X,
+        G_flat,
+    )
+    assert np.min(np.max(np.abs(ours), axis=1) / np.max(np.abs(c * gamma / s), axis=1)) > 0.01
+
+
+@pytest.mark.parametrize("eps", [1e-5, 0.1, 0.5])
+@pytest.mark.parametrize(("N", "n"), DISTINCT)
+def test_upstream_gradient_of_x_hat_along_x_hat(N, n, eps):
+    """Ĝ = Diag(k) X̂: ∂L/∂X = Diag(kε/s³) X̂, of relative size ε/(σ² + ε) per row."""
+    X, gamma, beta, _ = random_layer(N, n)
+    k = np.random.default_rng(n).standard_normal((N, 1))
+    X_hat, s = normalize_rows(X, eps)
+    G_along = k * X_hat / gamma
+    ours = layer_norm_vjp_along_x_hat(X, k, eps)
+    assert ours.shape == (N, n)
+    assert_close("vs layer_norm_vjp", ours, layer_norm_vjp(X, gamma, G_along, eps)[0], 1e-9)
+    by_autograd = autograd_vjp(lambda X: layer_norm_reference(X, gamma, beta, eps), X, G_along)
+    # with ε = 1e-5 the result is a difference of numbers about 1e5 times larger
+    assert_close("vs autograd", ours, by_autograd, 1e-8 if eps < 1e-3 else AUTODIFF_TOLERANCE)
+    if eps >= 0.1:  # large enough for central differences to resolve it
+        numeric = G_along.ravel() @ numerical_jacobian(lambda X: layer_norm(X, gamma, beta, eps), X)
+        assert_close(
+            "vs finite differences", ours, numeric.reshape(N, n), FINITE_DIFFERENCE_TOLERANCE
+        )
+    variance = np.var(X, axis=1)
+    per_row = np.max(np.abs(ours), axis=1) / np.max(np.abs(k * X_hat / s), axis=1)
+    assert_close("relative size ε/(σ²+ε)", per_row, eps / (variance + eps), 1e-9)
+
+
+@pytest.mark.parametrize(("N", "n"), DISTINCT)
+def test_upstream_gradient_of_x_hat_along_x_hat_gives_zero_without_eps(N, n):
+    X, gamma, beta, _ = random_layer(N, n)
+    k = np.random.default_rng(n).standard_normal((N, 1))
+    X_hat, s = normalize_rows(X, 0.0)
+    assert not layer_norm_vjp_along_x_hat(X, k, 0.0).any()
+    size = np.max(np.abs(k * X_hat / s))
+    G_along = k * X_hat / gamma
+    assert np.max(np.abs(layer_norm_vjp(X, gamma, G_along, 0.0)[0])) < 1e-13 * size
+    by_autograd = autograd_vjp(lambda X: layer_norm_reference(X, gamma, beta, 0.0), X, G_along)
+    assert np.max(np.abs(by_autograd)) < 1e-12 * size
+
+
 def test_page_demo_checks_pass_and_mistakes_fail():
     lines = run_page_demo("layernorm")
-    checks = [line for line in lines if "DIFFERS" not in line]
+    sizes = [line for line in lines if ": ∂L/∂X is " in line]
+    checks = [line for line in lines if "DIFFERS" not in line and line not in sizes]
     mistakes = [line.split(":")[0] for line in lines if "DIFFERS" in line]
-    assert len(checks) == 8 and all(line.endswith("matches") for line in checks)
+    assert len(checks) == 13 and all(line.endswith(("matches", ": True")) for line in checks)
+    assert [line.split(": ∂L/∂X is ")[0] for line in sizes] == [
+        "the page's γ, G = c1",
+        "Ĝ = Diag(k) X̂",
+    ]
+    assert float(sizes[0].split()[-3]) > 0.1, "a learned γ makes G = c1 an ordinary gradient"
+    assert float(sizes[1].split()[-3]) < 1e-4, "ε/(σ² + ε) of Ĝ/s"
     assert mistakes == [
         "g ∘ γ / s (μ and σ held constant)",
         "(ĝ − mean(ĝ)) / s (σ held constant)",

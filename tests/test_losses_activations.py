@@ -9,6 +9,8 @@ from snippets.gradcheck import numerical_jacobian
 from snippets.losses_activations import (
     bce_entries,
     bce_entries_jacobian,
+    bce_probability_entries,
+    bce_probability_gradient,
     bce_vjp,
     bce_with_logits,
     gelu,
@@ -161,6 +163,50 @@ def test_bce_vjp(shape):
         Z,
         g,
     )
+
+
+def bce_probability_reference(P, Y):
+    """Σ of −[y log p + (1 − y) log(1 − p)] over every entry, written again for autograd."""
+    return -anp.sum(Y * anp.log(P) + (1 - Y) * anp.log(1 - P))
+
+
+CHAIN_SHAPES = [(2, 3), (3, 4), (5, 2), (4, 7)]  # (N, n), distinct and at least 2
+
+
+@pytest.mark.parametrize("labels", ["hard", "soft"])
+@pytest.mark.parametrize("shape", CHAIN_SHAPES)
+def test_bce_probability_gradient(shape, labels):
+    """∂ℓ/∂p = −y/p + (1 − y)/(1 − p) = (p − y)/(p(1 − p)), against finite differences and
+    autograd of the loss written in p; p kept in [0.2, 0.8], away from log's steep ends."""
+    rng = rng_for(*shape, 3)
+    P = rng.uniform(0.2, 0.8, shape)
+    Y = rng.integers(0, 2, shape).astype(float) if labels == "hard" else rng.uniform(0, 1, shape)
+    ours = bce_probability_gradient(P, Y)
+    assert_close("two terms = one fraction", ours, -Y / P + (1 - Y) / (1 - P), 1e-14)
+    check_vjp(
+        "bce_probability_gradient",
+        ours,
+        lambda Q: np.sum(bce_probability_entries(Q, Y)),
+        lambda Q: bce_probability_reference(Q, Y),
+        P,
+        1.0,
+    )
+    assert (
+        relative_error(bce_probability_entries(P, Y), bce_entries_reference(np.log(P / (1 - P)), Y))
+        < 1e-13
+    )
+
+
+@pytest.mark.parametrize("shape", CHAIN_SHAPES)
+def test_bce_chain_through_the_probability_is_sigma_minus_y(shape):
+    """(∂ℓ/∂p) ∘ σ′(z) with σ′ = p(1 − p) is σ(z) − y: the N-row batch gradient times N."""
+    Z, Y = bce_example(shape, 2)
+    P = sigmoid(Z)
+    chain = bce_probability_gradient(P, Y) * P * (1 - P)
+    assert_close("(∂ℓ/∂p) ∘ σ′(z) = σ(z) − y", chain, P - Y, 1e-12)
+    assert_close("= N ∂L/∂Z", chain, shape[0] * bce_vjp(Z, Y), 1e-12)
+    flipped = (Y - P) / (P * (1 - P)) * P * (1 - P)  # the minus in front of the loss lost
+    assert relative_error(flipped, bce_vjp(Z, Y) * shape[0]) == pytest.approx(2)
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -338,10 +384,11 @@ def test_page_demo_checks_pass_and_mistakes_fail():
     lines = run_page_demo("losses_activations")
     checks = [line for line in lines if "DIFFERS" not in line]
     mistakes = [line.rsplit(": DIFFERS", 1)[0] for line in lines if "DIFFERS" in line]
-    assert len(checks) == 22 and all(line.endswith("matches") for line in checks)
+    assert len(checks) == 26 and all(line.endswith("matches") for line in checks)
     assert mistakes == [
         "(Ŷ − Y)/N (the 2 dropped)",
         "2(Ŷ − Y) (the 1/N dropped)",
+        "∂ℓ/∂p = (y − p)/(p(1 − p)) (sign flipped)",
         "y − σ(z) (sign flipped)",
         "−[y log σ + (1 − y) log(1 − σ)] at ±1e4",
         "−log(1 − σ(z)) at z = 20, float32",

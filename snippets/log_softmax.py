@@ -1,0 +1,98 @@
+"""Log-softmax as a layer alone: its Jacobian (the identity minus a rank-one matrix) and its VJP.
+
+Shapes (row vectors, see docs/conventions.md): the logits θ are 1×n, z = θ − logsumexp(θ) is 1×n,
+the upstream gradient g = ∂L/∂z is 1×n (any g, not only the one a cross-entropy sends), the
+Jacobian ∂z/∂θ is n×n. A batch Θ is N×n with one log-softmax per row; then Z, G = ∂L/∂Z and
+∂L/∂Θ are N×n too. 1 is the 1×n row of ones, so 1ᵀ is n×1.
+Run ``python -m snippets.log_softmax`` to see the checks the page shows.
+"""
+
+import numpy as np
+
+from snippets.gradcheck import compare, numerical_jacobian
+
+
+# --8<-- [start:functions]
+def log_softmax(theta):
+    """z = θ − logsumexp(θ), row by row: the shape of θ; finite for any finite θ. With c the row
+    max, logsumexp(θ) = c + log Σ_k e^(θ_k − c), and z is computed as (θ − c) − log Σ_k e^(θ_k − c):
+    every exponent is ≤ 0, the sum is ≥ 1, and no large c is added and taken away again."""
+    shifted = theta - np.max(theta, axis=1, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+
+
+def softmax(theta):
+    """softmax(θ) = e^z, row by row: the shape of θ (every entry in [0, 1], rows summing to 1)."""
+    return np.exp(log_softmax(theta))
+
+
+def log_softmax_jacobian(theta):
+    """∂z/∂θ for one 1×n row θ: n×n, I − 1ᵀ softmax(θ); entry (i, j) is δ_ij − softmax(θ)_j."""
+    n = theta.shape[1]
+    return np.eye(n) - np.ones((n, 1)) @ softmax(theta)
+
+
+def log_softmax_vjp(theta, g):
+    """g (∂z/∂θ) without the Jacobian: g − (Σ_j g_j) softmax(θ), row by row for N×n."""
+    return g - np.sum(g, axis=1, keepdims=True) * softmax(theta)
+
+
+# --8<-- [end:functions]
+
+
+if __name__ == "__main__":
+    # --8<-- [start:example]
+    theta = np.array([[1.0, 2.0, 3.0]])  # logits, 1×3
+    g = np.array([[0.1, -0.2, 0.3]])  # upstream gradient ∂L/∂z, 1×3; Σ g_j = 0.2
+    print("z = log_softmax(θ):", np.round(log_softmax(theta), 6).tolist())
+    print("softmax(θ):", np.round(softmax(theta), 6).tolist())
+    print("Σ g_j:", round(float(np.sum(g)), 6))
+    print("∂L/∂θ = g − (Σ g_j) softmax(θ):", np.round(log_softmax_vjp(theta, g), 6).tolist())
+    # --8<-- [end:example]
+
+    # --8<-- [start:setup]
+    rng = np.random.default_rng(0)
+    theta = rng.standard_normal((1, 4))  # logits, 1×4
+    g = rng.standard_normal((1, 4))  # upstream gradient ∂L/∂z, 1×4, any sum
+    Theta = rng.standard_normal((3, 4))  # a batch: N = 3 rows of logits, 3×4
+    G = rng.standard_normal((3, 4))  # its upstream gradient ∂L/∂Z, 3×4
+    # --8<-- [end:setup]
+
+    # --8<-- [start:check]
+    jacobian = log_softmax_jacobian(theta)  # 4×4
+    numeric = numerical_jacobian(log_softmax, theta)  # 4×4, by central differences
+    assert compare("Jacobian I − 1ᵀ softmax(θ) vs finite differences", jacobian, numeric)
+    rank_one = np.eye(4) - jacobian  # 1ᵀ softmax(θ): every row is softmax(θ)
+    assert compare(
+        "I − Jacobian: every row is softmax(θ)", rank_one, np.tile(softmax(theta), (4, 1))
+    )
+    assert compare(
+        "VJP g − (Σ g_j) softmax(θ) vs g @ numeric Jacobian", log_softmax_vjp(theta, g), g @ numeric
+    )
+    numeric_batch = numerical_jacobian(log_softmax, Theta)  # 12×12, block-diagonal
+    batch_reference = (G.ravel() @ numeric_batch).reshape(Theta.shape)  # 3×4
+    assert compare("batch VJP vs G @ numeric Jacobian", log_softmax_vjp(Theta, G), batch_reference)
+    # --8<-- [end:check]
+
+    # --8<-- [start:mistake]
+    y = softmax(theta)
+    reference = g @ numerical_jacobian(log_softmax, theta)
+    compare("g − softmax(θ) (the Σ g_j dropped)", g - y, reference)
+    compare("g ∘ (1 − softmax(θ)) (diagonal only)", g * (1 - y), reference)
+    g_one = g - (np.sum(g) - 1) / 4  # the same g shifted so that Σ g_j = 1
+    reference_one = g_one @ numerical_jacobian(log_softmax, theta)
+    compare("g − softmax(θ) when Σ g_j = 1", g_one - y, reference_one)
+    # --8<-- [end:mistake]
+
+    # --8<-- [start:stable]
+    huge = np.array([[1e4, -1e4, 0.0, 5.0]])  # exp overflows past about 709
+    exact = np.array([[0.0, -2e4, -1e4, -9995.0]])  # θ − 1e4: logsumexp(huge) is 1e4 in float64
+    assert compare("log_softmax at logits ±1e4", log_softmax(huge), exact)
+    ones = np.ones((1, 4))  # an upstream gradient with Σ g_j = 4
+    exact_vjp = np.array([[-3.0, 1.0, 1.0, 1.0]])  # 1 − 4 softmax(θ), softmax = [1, 0, 0, 0]
+    assert compare("VJP at logits ±1e4", log_softmax_vjp(huge, ones), exact_vjp)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # we print instead
+        naive = np.log(np.exp(huge) / np.sum(np.exp(huge), axis=1, keepdims=True))
+        compare("log(exp(θ) / Σ exp(θ)) at ±1e4", naive, exact)
+        compare("log(softmax(θ)), softmax stable, at ±1e4", np.log(softmax(huge)), exact)
+    # --8<-- [end:stable]
