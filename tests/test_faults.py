@@ -4,6 +4,8 @@ Each case plants one fault in a tiny project that inherits the real mkdocs.yml, 
 helpers (tests/fixture_site.py), and checks what a contributor would read.
 """
 
+import re
+
 import pytest
 
 from tests.fixture_site import build, make_project, notebook
@@ -36,6 +38,14 @@ BUILD_FAULTS = {
         {"bad.md": FRONT + "# Bad\n\nSee [home](index.md#no-such-heading).\n"},
         ["Doc file 'bad.md' contains a link 'index.md#no-such-heading'"],
     ),
+    "notebook link to a missing page": (
+        {
+            "notebooks/bad.ipynb": notebook(
+                "# Bad", "x = 1", "# See [the page](../missing.md#here)."
+            )
+        },
+        ["docs/notebooks/bad.ipynb: cell 3: link '../missing.md' points to no page"],
+    ),
     "raising notebook cell": (
         {"notebooks/bad.ipynb": notebook("# Bad", "x = 1", "raise ValueError('planted')")},
         ["docs/notebooks/bad.ipynb: cell 3 raised ValueError: planted"],
@@ -51,6 +61,16 @@ def test_build_fails_naming_the_place(fault, tmp_path):
     assert done.returncode != 0, f"{fault}: the build passed\n{log}"
     for words in expected:
         assert words in log, f"{fault}: {words!r} not in the build log:\n{log}"
+
+
+def test_notebook_links_to_pages_are_resolved(tmp_path):
+    book = notebook("# Links", "# See [home](../index.md) and [its math](../index.md#home).")
+    project = make_project(tmp_path, {"index.md": HOME, "notebooks/links.ipynb": book})
+    done = build(project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    html = (project / "site" / "notebooks" / "links" / "index.html").read_text()
+    assert 'href="../../"' in html and 'href="../../#home"' in html
+    assert not re.search(r'href="[^"]*\.md[#"]', html), "a link to a .md file is left"
 
 
 def test_clean_fixture_builds(tmp_path):
