@@ -34,7 +34,7 @@ def sigmoid_vjp(r, g):
 # --8<-- [start:derivative_functions]
 def sigmoid_derivative_quotient(r):
     """σ′(r) as the chain rule gives it, e^−r / (1 + e^−r)², entry by entry (any shape).
-    Written as derived, to check the rewrite; it overflows for r below about −709."""
+    Written as derived, to check the rewrite; it overflows for r below about −709 (float64)."""
     return np.exp(-r) / (1 + np.exp(-r)) ** 2
 
 

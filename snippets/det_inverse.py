@@ -1,7 +1,7 @@
 """Determinants and inverses in other forms, a scalar inside a matrix, and structured matrices.
 
 Convention (docs/conventions.md): ∂f/∂X has the shape of X, entry (i, j) = ∂f/∂X_ij, so that
-df = G : dX = tr(GᵀdX) with G = ∂f/∂X; vec flattens row by row (numpy's ravel).
+df = G : dX = tr(GᵀdX) with G = ∂f/∂X; vec_r flattens row by row (numpy's ravel).
 Shapes: in det(AXB), A is q×n, X is n×m, B is m×q (AXB is q×q); square A, X, B are n×n. A tall X
 in log|det(XᵀX)| is n×m with n > m. In log|det(UV)|, U is m×n and V is n×m. A square X is n×n,
 the rows a and b are 1×n, and in tr(AX⁻¹B), A is q×n and B is n×q. Y(t) is n×n and Y_dot = dY/dt.
@@ -55,7 +55,7 @@ def inverse_jacobian_entries(X):
 
 
 def inverse_jacobian(X):
-    """∂vec(X⁻¹)/∂vec(X), both flattened row by row: −X⁻¹ ⊗ X⁻ᵀ, n²×n²."""
+    """∂vec_r(X⁻¹)/∂vec_r(X), both flattened row by row: −X⁻¹ ⊗ X⁻ᵀ, n²×n²."""
     X_inverse = np.linalg.inv(X)
     return -np.kron(X_inverse, X_inverse.T)
 
@@ -142,7 +142,7 @@ def symmetric_basis(n):
 
 
 def structure_jacobian(basis):
-    """∂vec X/∂θ for X(θ) = Σ_k θ_k S_k: column k is vec S_k; n²×P."""
+    """∂vec_r X/∂θ for X(θ) = Σ_k θ_k S_k: column k is vec_r S_k; n²×P."""
     return np.stack([S.ravel() for S in basis], axis=1)
 
 
@@ -152,7 +152,7 @@ def from_parameters(theta, basis):
 
 
 def parameter_gradient(G, basis):
-    """∂f/∂θ = vec(G)ᵀ ∂vec X/∂θ (1×P): entry k is G : S_k, the chain rule through X(θ)."""
+    """∂f/∂θ = vec_r(G)ᵀ ∂vec_r X/∂θ (1×P): entry k is G : S_k, the chain rule through X(θ)."""
     return G.ravel()[None, :] @ structure_jacobian(basis)
 
 
@@ -221,8 +221,8 @@ if __name__ == "__main__":
     J = numerical_jacobian(np.linalg.inv, X)  # 16×16: row (k, l), column (i, j)
     ours = inverse_jacobian_entries(X)  # 4×4×4×4, built entry by entry
     assert compare("∂(X⁻¹)_kl/∂X_ij = −(X⁻¹)_ki (X⁻¹)_jl", ours, J.reshape(n, n, n, n))
-    assert compare("∂vec(X⁻¹)/∂vec(X) = −X⁻¹ ⊗ X⁻ᵀ", inverse_jacobian(X), J)
-    reference = (G.ravel() @ J).reshape(n, n)  # vec(G)ᵀ times the Jacobian
+    assert compare("∂vec_r(X⁻¹)/∂vec_r(X) = −X⁻¹ ⊗ X⁻ᵀ", inverse_jacobian(X), J)
+    reference = (G.ravel() @ J).reshape(n, n)  # vec_r(G)ᵀ times the Jacobian
     assert compare("VJP −X⁻ᵀ G X⁻ᵀ", inverse_vjp(X, G), reference)
     numeric = numerical_gradient(lambda Z: (a @ np.linalg.inv(Z) @ b.T)[0, 0], X)
     assert compare("a X⁻¹ bᵀ → −X⁻ᵀaᵀbX⁻ᵀ", inverse_bilinear_gradient(a, X, b), numeric)
@@ -246,35 +246,35 @@ if __name__ == "__main__":
     # --8<-- [start:scalar_setup]
     rng = np.random.default_rng(1)
     n, t = 4, 0.3
-    A = rng.standard_normal((n, n)) + n * np.eye(n)  # Y(t) = A + tB, invertible near t = 0.3
-    B = rng.standard_normal((n, n))  # dY/dt = B, does not commute with Y
-    Y = A + t * B  # 4×4
+    Y0 = rng.standard_normal((n, n)) + n * np.eye(n)  # Y(t) = Y₀ + tY₁, invertible near t = 0.3
+    Y1 = rng.standard_normal((n, n))  # dY/dt = Y₁, does not commute with Y
+    Y = Y0 + t * Y1  # 4×4
     # --8<-- [end:scalar_setup]
 
     # --8<-- [start:scalar_check]
     def derivative_in_t(F):
-        return numerical_jacobian(lambda s: F(A + s * B), t).reshape(np.shape(F(Y)))
+        return numerical_jacobian(lambda s: F(Y0 + s * Y1), t).reshape(np.shape(F(Y)))
 
     numeric = derivative_in_t(np.linalg.inv)  # 4×4, by central differences in t
-    assert compare("d(Y⁻¹)/dt = −Y⁻¹ (dY/dt) Y⁻¹", inverse_derivative(Y, B), numeric)
-    jvp = (inverse_jacobian(Y) @ B.ravel()).reshape(n, n)  # the Jacobian of X⁻¹ times vec(dY/dt)
-    assert compare("… = J vec(dY/dt), J = −Y⁻¹ ⊗ Y⁻ᵀ", jvp, numeric)
+    assert compare("d(Y⁻¹)/dt = −Y⁻¹ (dY/dt) Y⁻¹", inverse_derivative(Y, Y1), numeric)
+    jvp = (inverse_jacobian(Y) @ Y1.ravel()).reshape(n, n)  # the Jacobian of X⁻¹ times vec_r(dY/dt)
+    assert compare("… = J vec_r(dY/dt), J = −Y⁻¹ ⊗ Y⁻ᵀ", jvp, numeric)
     numeric = derivative_in_t(np.linalg.det)
-    assert compare("d det Y/dt = det(Y) tr(Y⁻¹ dY/dt)", determinant_derivative(Y, B), numeric)
+    assert compare("d det Y/dt = det(Y) tr(Y⁻¹ dY/dt)", determinant_derivative(Y, Y1), numeric)
     numeric = derivative_in_t(log_abs_det)
-    assert compare("d log|det Y|/dt = tr(Y⁻¹ dY/dt)", log_det_derivative(Y, B), numeric)
+    assert compare("d log|det Y|/dt = tr(Y⁻¹ dY/dt)", log_det_derivative(Y, Y1), numeric)
     numeric = derivative_in_t(lambda Z: np.trace(matrix_exponential(Z)))
-    assert compare("d tr(e^Y)/dt = tr(e^Y dY/dt)", trace_exp_derivative(Y, B), numeric)
+    assert compare("d tr(e^Y)/dt = tr(e^Y dY/dt)", trace_exp_derivative(Y, Y1), numeric)
     # --8<-- [end:scalar_check]
 
     # --8<-- [start:scalar_mistake]
     def derivative_in_t(F):
-        return numerical_jacobian(lambda s: F(A + s * B), t).reshape(np.shape(F(Y)))
+        return numerical_jacobian(lambda s: F(Y0 + s * Y1), t).reshape(np.shape(F(Y)))
 
     Y_inverse = np.linalg.inv(Y)
-    wrong = -Y_inverse @ Y_inverse @ B  # as if Y and dY/dt commuted, like numbers
+    wrong = -Y_inverse @ Y_inverse @ Y1  # as if Y and dY/dt commuted, like numbers
     compare("d(Y⁻¹)/dt = −Y⁻² dY/dt", wrong, derivative_in_t(np.linalg.inv))
-    wrong = matrix_exponential(Y) @ B  # f′(Y) dY/dt holds under the trace only
+    wrong = matrix_exponential(Y) @ Y1  # f′(Y) dY/dt holds under the trace only
     compare("d(e^Y)/dt = e^Y dY/dt", wrong, derivative_in_t(matrix_exponential))
     # --8<-- [end:scalar_mistake]
 
@@ -297,15 +297,15 @@ if __name__ == "__main__":
     # --8<-- [start:structure_check]
     G = inverse_bilinear_gradient(a, from_parameters(d, diagonal), b)  # ∂f/∂X, structure ignored
     numeric = numerical_jacobian(lambda p: f(from_parameters(p, diagonal)), d)  # 1×4
-    assert compare("diagonal: vec(G)ᵀ ∂vec X/∂d", parameter_gradient(G, diagonal), numeric)
+    assert compare("diagonal: vec_r(G)ᵀ ∂vec_r X/∂d", parameter_gradient(G, diagonal), numeric)
     assert compare("diagonal: diag(G)", diagonal_gradient(G), numeric)
     G = inverse_bilinear_gradient(a, from_parameters(theta, toeplitz), b)
     numeric = numerical_jacobian(lambda p: f(from_parameters(p, toeplitz)), theta)  # 1×7
-    assert compare("Toeplitz: vec(G)ᵀ ∂vec X/∂θ", parameter_gradient(G, toeplitz), numeric)
+    assert compare("Toeplitz: vec_r(G)ᵀ ∂vec_r X/∂θ", parameter_gradient(G, toeplitz), numeric)
     assert compare("Toeplitz: sums of G along its diagonals", toeplitz_gradient(G), numeric)
     G = inverse_bilinear_gradient(a, from_parameters(u, symmetric), b)
     numeric = numerical_jacobian(lambda p: f(from_parameters(p, symmetric)), u)  # 1×10
-    assert compare("symmetric: vec(G)ᵀ ∂vec X/∂u", parameter_gradient(G, symmetric), numeric)
+    assert compare("symmetric: vec_r(G)ᵀ ∂vec_r X/∂u", parameter_gradient(G, symmetric), numeric)
     assert compare("symmetric: G + Gᵀ − G ∘ I, upper triangle", symmetric_free_gradient(G), numeric)
     X = from_parameters(theta, toeplitz)
     G = inverse_bilinear_gradient(a, X, b)

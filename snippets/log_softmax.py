@@ -85,7 +85,7 @@ if __name__ == "__main__":
     # --8<-- [end:mistake]
 
     # --8<-- [start:stable]
-    huge = np.array([[1e4, -1e4, 0.0, 5.0]])  # exp overflows past about 709
+    huge = np.array([[1e4, -1e4, 0.0, 5.0]])  # exp overflows past about 709 (float64)
     exact = np.array([[0.0, -2e4, -1e4, -9995.0]])  # θ − 1e4: logsumexp(huge) is 1e4 in float64
     assert compare("log_softmax at logits ±1e4", log_softmax(huge), exact)
     ones = np.ones((1, 4))  # an upstream gradient with Σ g_j = 4

@@ -61,7 +61,7 @@ def mse(Y_hat, Y):
 
 
 def mse_jacobian(Y_hat, Y):
-    """∂L/∂vec(Ŷ) as a chain, 1×Nm: the mean of sums (1/N) 1ᵀ times Diag(2 vec(Ŷ − Y))."""
+    """∂L/∂vec(Ŷ) as a chain, 1×Nm: the mean of sums (1/N) 1 times Diag(2 vec(Ŷ − Y))."""
     residual = (Y_hat - Y).ravel()
     return np.ones((1, residual.size)) @ np.diag(2 * residual) / Y.shape[0]
 
@@ -198,9 +198,9 @@ if __name__ == "__main__":
     # --8<-- [end:mse_setup]
 
     # --8<-- [start:mse_check]
-    jacobian = mse_jacobian(Y_hat, Y)  # 1×6: (1/N) 1ᵀ Diag(2 vec(Ŷ − Y))
+    jacobian = mse_jacobian(Y_hat, Y)  # 1×6: (1/N) 1 Diag(2 vec(Ŷ − Y))
     numeric = numerical_jacobian(lambda P: mse(P, Y), Y_hat)  # 1×6, by central differences
-    assert compare("Jacobian (1/N) 1ᵀ Diag(2 vec(Ŷ − Y))", jacobian, numeric)
+    assert compare("Jacobian (1/N) 1 Diag(2 vec(Ŷ − Y))", jacobian, numeric)
     assert compare("VJP (2/N)(Ŷ − Y)", mse_vjp(Y_hat, Y), numeric.reshape(Y_hat.shape))
     # --8<-- [end:mse_check]
 

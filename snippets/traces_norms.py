@@ -214,12 +214,12 @@ if __name__ == "__main__":
     J = numerical_jacobian(np.linalg.norm, X)  # the 1×12 Jacobian of f = ‖X‖_F
     reference = (g * J).reshape(n, m)  # g J, laid out in the shape of X
     assert compare("VJP g X/‖X‖_F, g a scalar", g * frobenius_norm_gradient(X), reference)
-    J = numerical_jacobian(lambda Y: A_pn @ Y, X)  # R = AX − B moves as AX: ∂vec R/∂vec X, 6×12
-    assert compare("∂vec(AX − B)/∂vec X = A ⊗ I_m", np.kron(A_pn, np.eye(m)), J)
+    J = numerical_jacobian(lambda Y: A_pn @ Y, X)  # R = AX − B moves as AX: ∂vec_r R/∂vec_r X, 6×12
+    assert compare("∂vec_r(AX − B)/∂vec_r X = A ⊗ I_m", np.kron(A_pn, np.eye(m)), J)
     G_R = 2 * (A_pn @ X - B_pm)  # the norm's upstream gradient ∂L/∂R, p×m
-    reference = (G_R.ravel() @ J).reshape(n, m)  # vec(G_R)ᵀ (A ⊗ I_m), laid out as X
+    reference = (G_R.ravel() @ J).reshape(n, m)  # vec_r(G_R)ᵀ (A ⊗ I_m), laid out as X
     assert compare(
-        "VJP vec(2R)ᵀ(A ⊗ I_m) = 2Aᵀ(AX − B)", least_squares_gradient(A_pn, X, B_pm), reference
+        "VJP vec_r(2R)ᵀ(A ⊗ I_m) = 2Aᵀ(AX − B)", least_squares_gradient(A_pn, X, B_pm), reference
     )
     # --8<-- [end:check]
 

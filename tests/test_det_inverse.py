@@ -221,12 +221,13 @@ def test_trace_of_inverse(q, n):
 
 # A scalar t inside a matrix
 def curves(n, rng):
-    """Two matrix curves t ↦ (Y(t), dY/dt), for numpy and for autograd: the page's A + tB, and
-    A + tB + t²C, whose derivative B + 2tC depends on t."""
-    A, B, C = well_conditioned(n, rng) / 2, rng.standard_normal((n, n)), rng.standard_normal((n, n))
+    """Two matrix curves t ↦ (Y(t), dY/dt), for numpy and for autograd: the page's Y₀ + tY₁, and
+    Y₀ + tY₁ + t²Y₂, whose derivative Y₁ + 2tY₂ depends on t."""
+    Y0 = well_conditioned(n, rng) / 2
+    Y1, Y2 = rng.standard_normal((n, n)), rng.standard_normal((n, n))
     return [
-        ("A + tB", lambda t: A + t * B, lambda t: B),
-        ("A + tB + t²C", lambda t: A + t * B + t**2 * C, lambda t: B + 2 * t * C),
+        ("Y₀ + tY₁", lambda t: Y0 + t * Y1, lambda t: Y1),
+        ("Y₀ + tY₁ + t²Y₂", lambda t: Y0 + t * Y1 + t**2 * Y2, lambda t: Y1 + 2 * t * Y2),
     ]
 
 
@@ -257,7 +258,7 @@ SCALAR_CASES = {
 def test_derivative_in_t(function, n, t):
     derivative, F_numpy, F_autograd = SCALAR_CASES[function]
     for name, Y, Y_dot in curves(n, rng_for(n)):
-        ours = np.reshape(derivative(Y(t), Y_dot(t)), (-1, 1))  # ∂ vec F(Y(t))/∂t: size × 1
+        ours = np.reshape(derivative(Y(t), Y_dot(t)), (-1, 1))  # ∂ vec_r F(Y(t))/∂t: size × 1
         check_jacobian(
             f"d {function}/dt along {name}",
             ours,
@@ -269,11 +270,11 @@ def test_derivative_in_t(function, n, t):
 
 @pytest.mark.parametrize("n", SQUARE)
 def test_derivative_of_inverse_is_the_jacobian_times_dy_dt(n):
-    """d(Y⁻¹)/dt = J vec(dY/dt) with J = −Y⁻¹ ⊗ Y⁻ᵀ: forward mode through the inverse."""
+    """d(Y⁻¹)/dt = J vec_r(dY/dt) with J = −Y⁻¹ ⊗ Y⁻ᵀ: forward mode through the inverse."""
     rng = rng_for(n, 3)
     Y, Y_dot = well_conditioned(n, rng), rng.standard_normal((n, n))
     jvp = (inverse_jacobian(Y) @ Y_dot.ravel()).reshape(n, n)
-    assert_close("J vec(dY/dt)", jvp, inverse_derivative(Y, Y_dot), 1e-12)
+    assert_close("J vec_r(dY/dt)", jvp, inverse_derivative(Y, Y_dot), 1e-12)
 
 
 @pytest.mark.parametrize("scale", [0.1, 1.0, 7.0, 30.0])
@@ -323,8 +324,8 @@ def test_structure_matrices(n):
         X = from_parameters(params, basis)
         S = structure_jacobian(basis)
         assert S.shape == (n * n, params.size), name
-        assert_close(f"{name}: θ from vec X", np.linalg.lstsq(S, X.ravel())[0], params[0], 1e-12)
-        assert_close(f"{name}: vec X = S θ", S @ params[0], X.ravel(), 1e-15)
+        assert_close(f"{name}: θ from vec_r X", np.linalg.lstsq(S, X.ravel())[0], params[0], 1e-12)
+        assert_close(f"{name}: vec_r X = S θ", S @ params[0], X.ravel(), 1e-15)
     d, theta, u = (params for _, _, params, _ in structures(n, rng_for(n, 4)))
     assert_close("Diag(d)", from_parameters(d, diagonal_basis(n)), np.diag(d[0]), 0)
     T = from_parameters(theta, toeplitz_basis(n))
@@ -364,7 +365,7 @@ def test_wide_gram_matrix_is_singular():
 
 @pytest.mark.parametrize("n", SQUARE)
 def test_parameter_gradients(n):
-    """∂f/∂θ = vec(G)ᵀ ∂vec X/∂θ, and its closed form, against f(X(θ)) by finite differences and
+    """∂f/∂θ = vec_r(G)ᵀ ∂vec_r X/∂θ, and its closed form, against f(X(θ)) by finite differences and
     by autograd, for f(X) = a X⁻¹ bᵀ."""
     rng = rng_for(n, 5)
     a, b = rng.standard_normal((1, n)), rng.standard_normal((1, n))
@@ -372,7 +373,7 @@ def test_parameter_gradients(n):
         G = inverse_bilinear_gradient(a, from_parameters(params, basis), b)
         by_chain_rule = parameter_gradient(G, basis)
         check_vjp(
-            f"{name}: vec(G)ᵀ S",
+            f"{name}: vec_r(G)ᵀ S",
             by_chain_rule,
             lambda p, basis=basis: f_numpy(a, b)(from_parameters(p, basis)),
             lambda p, basis=basis: f_autograd(a, b)(

@@ -105,7 +105,7 @@ def test_vjp_of_one_row_is_g_times_the_jacobian(n):
 @pytest.mark.parametrize("kind", UPSTREAMS)
 @pytest.mark.parametrize(("N", "n"), BATCHES)
 def test_the_shortcuts_hold_only_where_the_page_says(N, n, kind):
-    """g − softmax(θ) is right exactly when Σ g_j = 1; g ∘ (1 − softmax(θ)) is never right here."""
+    """g − softmax(θ) is right exactly when Σ g_j = 1; g ∘ (1 − softmax(θ)) is wrong when g ≠ 0."""
     Theta, G = logits((N, n), 5), upstream((N, n), kind)
     right, y = log_softmax_vjp(Theta, G), softmax(Theta)
     if kind == "sums to 1":
@@ -117,7 +117,8 @@ def test_the_shortcuts_hold_only_where_the_page_says(N, n, kind):
 
 @pytest.mark.parametrize(("N", "n"), BATCHES)
 def test_cross_entropy_upstream_gives_softmax_minus_label(N, n):
-    """With ℓ = −Σ y_i z_i, g = −y: the VJP is softmax(θ) − y for labels summing to one."""
+    """With ℓ = −Σ_i y^label_i z_i, g = −y^label: the VJP is softmax(θ) − y^label, labels summing
+    to one."""
     Theta, G = logits((N, n), 6), upstream((N, n), "one-hot")
     assert_close("softmax(θ) − y", log_softmax_vjp(Theta, G), softmax(Theta) + G, 1e-14)
 

@@ -130,7 +130,7 @@ def test_mse_forward_and_structure(N, m):
     Y_hat, Y = rng.standard_normal((N, m)), rng.standard_normal((N, m))
     assert relative_error(mse(Y_hat, Y), mse_reference(Y_hat, Y)) < 1e-14
     squares = np.ones((1, N * m)) @ np.diag(2 * (Y_hat - Y).ravel())
-    assert_close("Jacobian = (1/N) 1ᵀ Diag(2r)", mse_jacobian(Y_hat, Y), squares / N, 1e-15)
+    assert_close("Jacobian = (1/N) 1 Diag(2r)", mse_jacobian(Y_hat, Y), squares / N, 1e-15)
 
 
 # Binary cross-entropy with logits
