@@ -44,7 +44,9 @@ def lint(name: str) -> tuple[bool, str]:
 def tests(name: str) -> tuple[bool, str]:
     modules = [f"tests/test_{name}.py", "tests/test_cheatsheet.py"]
     modules.append("tests/test_no_scaffold_left.py")
-    return run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *modules)
+    return run(
+        sys.executable, "-m", "pytest", "-q", "--tb=line", "-p", "no:cacheprovider", *modules
+    )
 
 
 def blocks(name: str) -> tuple[bool, str]:
@@ -60,8 +62,17 @@ def build(name: str) -> tuple[bool, str]:
     env.pop("VERIFICATION_RECORD", None)
     site = ROOT / "build" / "page-site"
     built, said = run(sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site), env=env)
-    warnings = [line for line in said.splitlines() if line.startswith(("WARNING", "ERROR"))]
-    return built, "\n".join(warnings) or f"built into {site.relative_to(ROOT)}"
+    return built, "\n".join(warnings_of(said)) or f"built into {site.relative_to(ROOT)}"
+
+
+def warnings_of(log: str) -> list[str]:
+    """MkDocs' WARNING and ERROR lines, each with the indented lines that go on with it."""
+    kept, keeping = [], False
+    for line in log.splitlines():
+        keeping = line.startswith(("WARNING", "ERROR")) or (keeping and line[:1].isspace())
+        if keeping:
+            kept.append(line)
+    return kept
 
 
 STEPS = {"lint": lint, "tests": tests, "blocks": blocks, "build and links": build}
