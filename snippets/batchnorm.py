@@ -60,7 +60,7 @@ def block_diagonal(blocks):
 def batch_norm_vjp(X, gamma, G, eps):
     """∂L/∂X (N×d), ∂L/∂γ (1×d), ∂L/∂β (1×d) from G = ∂L/∂Y (N×d), without a Jacobian.
 
-    ∂L/∂X = (1/N)(N G − 1 ∂L/∂β − X̂ ∘ 1 ∂L/∂γ) Diag(γ/s), 1 a column of N ones.
+    ∂L/∂X = (1/N)(N G − 1 ∂L/∂β − X̂ ∘ (1 ∂L/∂γ)) Diag(γ/s), 1 a column of N ones.
     """
     X_hat, s = normalize_columns(X, eps)
     N = X.shape[0]

@@ -105,8 +105,8 @@ if __name__ == "__main__":
     reference_w = g @ numerical_jacobian(lambda w: conv1d(x, w), w)  # ∂L/∂w, 1×3
     unflipped = np.correlate(g[0], w[0], mode="full")  # = pad(g) ⋆ w
     compare("∂L/∂x = pad(g) ⋆ w (kernel not flipped)", unflipped[np.newaxis], reference_x)
-    convolved = np.convolve(x[0], g[0], mode="valid")  # x * g
-    compare("∂L/∂w = x * g (a flip where none belongs)", convolved[np.newaxis], reference_w)
+    convolved = np.convolve(x[0], g[0], mode="valid")  # valid convolution = x ⋆ flip(g)
+    compare("∂L/∂w = x ⋆ flip(g) (a flip where none belongs)", convolved[np.newaxis], reference_w)
     # --8<-- [end:mistake]
 
     # --8<-- [start:two_d]

@@ -393,3 +393,18 @@ def test_page_demo_checks_pass_and_mistakes_fail():
     assert mistakes == ["G Diag(γ/s) (inference form in training)"], (
         "the common mistake must still fail"
     )
+
+
+def test_extra_training_terms_vanish_in_a_column_with_gamma_zero():
+    """With γ_j = 0 column j of ∂L/∂X is G Diag(γ/s)'s (both 0) though ∂L/∂γ_j, ∂L/∂β_j are not."""
+    rng = np.random.default_rng(11)
+    N, d, eps = 5, 3, 1e-5
+    X, G = rng.standard_normal((N, d)), rng.standard_normal((N, d))
+    gamma = np.array([[1.5, 0.0, -0.7]])
+    grad_X, grad_gamma, grad_beta = batch_norm_vjp(X, gamma, G, eps)
+    diagonal_form = batch_norm_inference_vjp(gamma, X.var(axis=0, keepdims=True), G, eps)
+    assert abs(grad_gamma[0, 1]) > 1e-3 and abs(grad_beta[0, 1]) > 1e-3
+    np.testing.assert_array_equal(grad_X[:, 1], 0.0)
+    np.testing.assert_array_equal(diagonal_form[:, 1], 0.0)
+    for j in (0, 2):
+        assert relative_error(grad_X[:, j], diagonal_form[:, j]) > 1e-2

@@ -166,7 +166,16 @@ def test_page_demo_checks_pass_and_mistakes_fail():
     assert len(checks) == 9 and all(line.endswith("matches") for line in checks)
     assert mistakes == [
         "∂L/∂x = pad(g) ⋆ w (kernel not flipped)",
-        "∂L/∂w = x * g (a flip where none belongs)",
+        "∂L/∂w = x ⋆ flip(g) (a flip where none belongs)",
         "2-D: pad(G) ⋆ W (kernel not flipped)",
         "2-D: pad(G) ⋆ W flipped along one axis only",
     ], "every common mistake must still fail"
+
+
+def test_mistake_is_the_valid_convolution_not_the_full_one():
+    """The mistake's np.convolve(x, g, "valid") is x ⋆ flip(g), length k; x * g has n + m − 1."""
+    rng = np.random.default_rng(3)
+    x, g = rng.standard_normal(7), rng.standard_normal(5)
+    valid = np.convolve(x, g, mode="valid")
+    np.testing.assert_allclose(valid, np.correlate(x, g[::-1], mode="valid"), rtol=1e-14)
+    assert valid.shape == (3,) and np.convolve(x, g, mode="full").shape == (7 + 5 - 1,)

@@ -37,3 +37,14 @@ def test_page_demo_checks_pass_and_mistakes_fail():
     lines = run_page_demo("conventions")
     assert lines[:2] == ["∂r/∂x is Wᵀ: matches", "gradient g Wᵀ: matches"]
     assert len(lines) == 4 and all("DIFFERS" in line for line in lines[2:])
+
+
+def test_square_w_mistakes_wrong_numbers_or_wrong_shape_only():
+    """Square W: taking ∂r/∂x as W has the right shape and wrong numbers; (g Wᵀ)ᵀ only the shape."""
+    rng = np.random.default_rng(2)
+    W, g = rng.standard_normal((3, 3)), rng.standard_normal((1, 3))
+    assert W.shape == linear_jacobian(W).shape
+    assert not np.allclose(W, linear_jacobian(W), rtol=1e-2)
+    column = (g @ W.T).T
+    assert column.shape == (3, 1) != linear_vjp(W, g).shape
+    np.testing.assert_array_equal(column.ravel(), linear_vjp(W, g).ravel())

@@ -12,6 +12,7 @@ from snippets.forward_reverse import (
     jacobian_by_jvps,
     jacobian_by_vjps,
     multiplications_per_pass,
+    multiplications_shared,
     tanh_layer,
     tanh_layer_gradient_and_hvp,
     tanh_layer_hessian,
@@ -106,6 +107,12 @@ def test_multiplications_per_pass_counts_the_three_products():
     assert multiplications_per_pass(40, 4, 1) == 168
 
 
+def test_both_modes_share_z_and_its_derivative():
+    """z = tanh(xA) is (1×n)(n×k): n·k; 1 − z∘z is k more. Both modes need them, once."""
+    assert multiplications_shared(2, 4) == 2 * 4 + 4 == 12
+    assert multiplications_shared(40, 4) == 164
+
+
 def test_jacobian_builders_place_columns_and_rows():
     """On a linear map y = xM (J = Mᵀ), with M neither square nor symmetric."""
     M = np.arange(6.0).reshape(2, 3)  # x is 1×2, y is 1×3, J is 3×2
@@ -181,5 +188,9 @@ def test_page_demo_checks_pass_and_mistakes_fail():
     assert len(hvp) == 5, hvp
     assert mistakes[0].startswith("JVP taken as v J: matmul:") and "mismatch" in mistakes[0]
     assert mistakes[1].startswith("square J, JVP taken as v J: DIFFERS, relative error")
-    assert costs[0].startswith("tall 40×2 J, passes: 2 forward (344 multiplications), 40 reverse")
-    assert costs[1].startswith("wide 1×40 J, passes: 40 forward (6720 multiplications), 1 reverse")
+    assert costs[0].startswith(
+        "tall 40×2 J, passes: 2 forward (12 + 344 multiplications), 40 reverse (12 + 6880)"
+    )
+    assert costs[1].startswith(
+        "wide 1×40 J, passes: 40 forward (164 + 6720 multiplications), 1 reverse (164 + 168)"
+    )

@@ -268,3 +268,26 @@ def test_page_demo_checks_pass_and_mistakes_fail():
         "g ∘ γ / s (μ and σ held constant)",
         "(ĝ − mean(ĝ)) / s (σ held constant)",
     ], "both common mistakes must still fail"
+
+
+def test_x_hat_unchanged_by_positive_factor_only_when_eps_is_0():
+    """x̂(cx) = x̂(x) for c > 0 with ε = 0; a negative factor flips it: x̂(−x) = −x̂(x)."""
+    x = np.random.default_rng(7).standard_normal((1, 5))
+    x_hat = normalize_rows(x, 0.0)[0]
+    assert_close("x̂(3x)", normalize_rows(3 * x, 0.0)[0], x_hat, 1e-14)
+    assert_close("x̂(−2x)", normalize_rows(-2 * x, 0.0)[0], -x_hat, 1e-14)
+    assert not np.allclose(normalize_rows(-2 * x, 0.0)[0], x_hat)
+
+
+def test_first_part_is_direct_path_plus_mean():
+    """(1/s)(I − 𝟏ᵀ𝟏/n), the Jacobian of (x − μ𝟏)/s with s held: the direct path I plus μ's."""
+    eps = 1e-5
+    x = np.random.default_rng(8).standard_normal((1, 5))
+    _, s = normalize_rows(x, eps)
+    first = (np.eye(5) - np.ones((5, 5)) / 5) / s
+    held_s = numerical_jacobian(lambda z: (z - z.mean(axis=1, keepdims=True)) / s, x)
+    assert_close("direct path + μ", first, held_s, FINITE_DIFFERENCE_TOLERANCE)
+    mean_only = numerical_jacobian(
+        lambda z: -z.mean(axis=1, keepdims=True) * np.ones((1, 5)) / s, x
+    )
+    assert_close("μ's part alone", -np.ones((5, 5)) / 5 / s, mean_only, FINITE_DIFFERENCE_TOLERANCE)

@@ -155,7 +155,8 @@ def test_bound_is_attained_with_states_at_zero(s, T):
 @pytest.mark.parametrize(("T", "H", "D"), SIZES)
 def test_column_convention_tab(T, H, D):
     """Columns: h_t = tanh(W_hᵀ h_{t−1} + W_xᵀ x_t + b), δ_t = (1 − h_t∘h_t) ∘ (g_t + W_h δ_{t+1}),
-    ∇_{W_h} L = Σ_t h_{t−1} δ_tᵀ, ∇_{W_x} L = Σ_t x_t δ_tᵀ, ∇_b L = Σ_t δ_t, ∇_{h_0} L = W_h δ_1."""
+    ∇_{W_h} L = Σ_t h_{t−1} δ_tᵀ, ∇_{W_x} L = Σ_t x_t δ_tᵀ (equal to the row results),
+    ∇_b L = Σ_t δ_t, ∇_{h_0} L = W_h δ_1, ∇_{x_t} L = W_x δ_t (their transposes)."""
     a, G = random_rnn(T, H, D)
     W_h, W_x = a["W_h"], a["W_x"]
     h = [a["h_0"].T]  # H×1 columns h_0..h_T
@@ -171,6 +172,7 @@ def test_column_convention_tab(T, H, D):
         "W_h": sum(h[t - 1] @ deltas[t].T for t in range(1, T + 1)),
         "W_x": sum(x[t] @ deltas[t].T for t in range(1, T + 1)),
         "b": sum(deltas[t] for t in range(1, T + 1)),
+        "X": np.hstack([W_x @ deltas[t] for t in range(1, T + 1)]),  # ∇_{x_t} L = W_x δ_t, D×T
     }
     row = rnn_vjp(**a, G=G)
     assert_close("states", np.hstack(h[1:]), rnn_forward(**a).T, 1e-12)
@@ -178,6 +180,7 @@ def test_column_convention_tab(T, H, D):
     assert_close("∇_{W_h} L (W_h keeps its shape)", column["W_h"], row["W_h"], 1e-12)
     assert_close("∇_{W_x} L (W_x keeps its shape)", column["W_x"], row["W_x"], 1e-12)
     assert_close("∇_b L = Σ_t δ_t", column["b"], row["b"].T, 1e-12)
+    assert_close("∇_{x_t} L = W_x δ_t", column["X"], row["X"].T, 1e-12)
     step = np.diag(1 - h[T][:, 0] ** 2) @ W_h.T  # the same numerator-layout matrix
     assert_close("one-step Jacobian", step, rnn_step_jacobian(h[T], W_h), 1e-15)
 
@@ -194,3 +197,41 @@ def test_page_demo_checks_pass_and_mistakes_fail():
     assert len(vanish) == 4 and all(line.endswith(": matches") for line in vanish), vanish
     assert vanish[0].startswith("‖W_h‖₂ = 0.5, states at 0") and "9.3e-10" in vanish[0]
     assert vanish[2].startswith("‖W_h‖₂ = 1.5, states at 0") and "1.9e+05" in vanish[2]
+
+
+def test_growth_away_from_zero_states():
+    """States held at 0.7, far from 0: tanh′ = 0.51 beats 1/‖W_h‖₂ = 1/3, and the product grows."""
+    T, H = 10, 3
+    b = np.full((1, H), np.arctanh(0.7) - 3 * 0.7)  # h* = tanh(3 h* + b) at h* = 0.7
+    a = {"h_0": np.full((1, H), 0.7), "X": np.zeros((T, 2)), "W_h": 3 * np.eye(H)}
+    a.update(W_x=np.ones((2, H)), b=b)
+    assert_close("states stay at 0.7", rnn_forward(**a), np.full((T, H), 0.7), 1e-10)
+    norm = np.linalg.norm(rnn_state_jacobian(**a), 2)
+    assert_close("(0.51 · 3)^T", norm, (0.51 * 3) ** T, 1e-8)
+    assert norm > 50
+
+
+def test_states_at_zero_are_not_enough_for_growth():
+    """A nilpotent W_h with ‖W_h‖₂ = 3 and every tanh′ = 1: the product is 0 after H = 2 steps."""
+    W_h = np.array([[0.0, 3.0], [0.0, 0.0]])
+    a = {"h_0": np.zeros((1, 2)), "X": np.zeros((5, 1)), "W_h": W_h}
+    a.update(W_x=np.ones((1, 2)), b=np.zeros((1, 2)))
+    assert_close("‖W_h‖₂", np.linalg.norm(W_h, 2), 3.0, 1e-15)
+    np.testing.assert_array_equal(rnn_forward(**a), 0.0)
+    np.testing.assert_array_equal(rnn_state_jacobian(**a), 0.0)
+
+
+def test_spectral_radius_equals_the_norm_for_normal_w_h_only():
+    """Symmetric (normal, not orthogonal) W_h: ρ = ‖W_h‖₂; a non-normal one can have ρ far below."""
+    rng = np.random.default_rng(4)
+    A = rng.standard_normal((4, 4))
+    symmetric = A + A.T
+    rho = np.max(np.abs(np.linalg.eigvals(symmetric)))
+    assert_close("ρ = ‖W_h‖₂, symmetric", rho, np.linalg.norm(symmetric, 2), 1e-12)
+    singular_values = np.linalg.svd(symmetric, compute_uv=False)
+    assert (
+        singular_values.max() > 1.5 * singular_values.min()
+    )  # no multiple of an orthogonal matrix
+    upper = np.triu(A, 1) + 0.1 * np.eye(4)  # not normal
+    assert not np.allclose(upper @ upper.T, upper.T @ upper)
+    assert np.max(np.abs(np.linalg.eigvals(upper))) < 0.2 * np.linalg.norm(upper, 2)

@@ -106,3 +106,14 @@ def test_page_demo_checks_pass_and_mistakes_fail():
         "g ∘ y ∘ (1 − y) (diagonal only)",
         "naive exp(θ) / Σ exp(θ) at ±1e4",
     ], "every common mistake must still fail"
+
+
+def test_scalar_form_error_size_depends_on_the_numbers():
+    """The page's 2 for s − Σs is one draw's: other draws give errors far from 2 both ways."""
+    errors = []
+    for seed in range(10):
+        rng = np.random.default_rng(seed)
+        theta, g = rng.standard_normal((1, 4)), rng.standard_normal((1, 4))
+        s = g * softmax(theta)
+        errors.append(relative_error(s - np.sum(s), softmax_vjp(theta, g)))
+    assert min(errors) < 0.1 and max(errors) > 10
