@@ -7,37 +7,25 @@ one, the whole site is crawled from its home page. Exits with linkchecker's stat
 
 from __future__ import annotations
 
-import functools
-import http.server
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "tools" / "linkcheckerrc"
 LINKCHECKER = Path(sys.executable).with_name("linkchecker")
+sys.path.insert(0, str(ROOT))
 
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
+from tests.local_site import served  # noqa: E402
 
 
 def check(site: Path, paths: list[str]) -> subprocess.CompletedProcess:
     """linkchecker's run over `paths` of `site` (the whole site when empty)."""
-    handler = functools.partial(QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}/"
-    depth = ["-r", "1"] if paths else []
-    urls = [base + path for path in paths] or [base]
-    try:
+    with served(site) as base:
+        depth = ["-r", "1"] if paths else []
+        urls = [base + path for path in paths] or [base]
         command = [str(LINKCHECKER), "--config", str(CONFIG), "--no-robots", *depth, *urls]
         return subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def main(argv: list[str]) -> int:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
+from tests.local_site import first_result
 from tests.site.conftest import SITE
 
 TABLE = Path(__file__).with_name("search_queries.tsv")
@@ -68,26 +68,9 @@ def home(chromium, site_url):
     context.close()
 
 
-RESULTS_FOR = """q => {
-    const meta = document.querySelector(".md-search-result__meta").textContent;
-    return document.querySelector(".md-search__input").value === q && meta.includes("matching");
-}"""
-
-
 @pytest.mark.parametrize(("query", "page", "section"), [as_param(row) for row in ROWS])
 def test_search_box_ranks_the_answer_first(home, query, page, section):
-    box = home.locator(".md-search__input")
-    box.click()
-    box.fill("")
-    box.press("Backspace")  # an emptied box resets the results ("Type to start searching")
-    home.wait_for_function("() => !document.querySelector('.md-search-result__item')")
-    box.fill(query[:-1])
-    box.press(query[-1])  # the search runs on key events, as when a reader types
-    home.wait_for_function(RESULTS_FOR, arg=query)
-    first = home.locator(".md-search-result__item").first
-    links = [urlsplit(a.get_attribute("href")) for a in first.locator("a").all()]
-    path = links[0].path.rstrip("/") if links else "(nothing)"
-    assert path.endswith("/" + page), f"{query!r}: first result {path}"
+    found, top = first_result(home, query)
+    assert found == page, f"{query!r}: first result {found}"
     if section:
-        top = links[1].fragment if len(links) > 1 else "(no section)"
-        assert top == section, f"{query!r}: first section on {page} is #{top}"
+        assert top == section, f"{query!r}: first section on {page} is #{top or '(none)'}"
