@@ -62,6 +62,11 @@ def target_file(site: Path, path: str) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
+def missing_anchor(target: Path, fragment: str) -> bool:
+    """True when ``fragment`` names no id of the HTML page ``target``."""
+    return bool(fragment) and target.suffix == ".html" and unquote(fragment) not in read(target).ids
+
+
 def problems(site: Path) -> list[str]:
     """'PAGE:LINE: URL: why' for every broken link or anchor of every HTML file of ``site``."""
     site = site.resolve()
@@ -76,9 +81,8 @@ def problems(site: Path) -> list[str]:
             where = f"{page.relative_to(site.parent)}:{link.line}: {link.url}"
             if target is None:
                 found.append(f"{where}: no such file (404)")
-            elif parts.fragment and target.suffix == ".html":
-                if unquote(parts.fragment) not in read(target).ids:
-                    found.append(f"{where}: no #{unquote(parts.fragment)} on {parts.path}")
+            elif missing_anchor(target, parts.fragment):
+                found.append(f"{where}: no #{unquote(parts.fragment)} on {parts.path}")
     return found
 
 
