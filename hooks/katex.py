@@ -25,6 +25,7 @@ import subprocess
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
+from mkdocs.utils import get_relative_url
 
 ROOT = Path(__file__).resolve().parent.parent
 KATEX_DIST = ROOT / "node_modules" / "katex" / "dist"
@@ -63,7 +64,7 @@ def on_post_page(output, page, config):
         _scrollable(result["html"]) if display else result["html"]
         for result, (_, display) in zip(results, formulas, strict=True)
     ]
-    return _fill(output, rendered)
+    return _preload_fonts(_fill(output, rendered), page)
 
 
 def on_post_build(config):
@@ -71,6 +72,28 @@ def on_post_build(config):
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy2(KATEX_DIST / "katex.min.css", target / "katex.min.css")
     shutil.copytree(KATEX_DIST / "fonts", target / "fonts", dirs_exist_ok=True)
+
+
+# KaTeX's CSS hides math text (font-display: block) until its font arrives, and the browser
+# asks for a font only once the CSS is parsed and the text laid out: the first screen's math
+# then paints late and moves the lines around it. Every formula uses KaTeX_Main; KaTeX_Math
+# is the italic of single letters. Both are fetched with the stylesheets instead.
+FIRST_FONTS = {"KaTeX_Main-Regular": "", "KaTeX_Math-Italic": 'class="mord mathnormal"'}
+FIRST_STYLESHEET = '<link rel="stylesheet"'
+
+
+def _preload_fonts(output: str, page) -> str:
+    """``output`` with a preload of each KaTeX font it uses first, before its first stylesheet."""
+    hrefs = [
+        get_relative_url(f"{ASSET_DIR}/fonts/{font}.woff2", page.url)
+        for font, marker in FIRST_FONTS.items()
+        if marker in output
+    ]
+    links = "".join(
+        f'<link rel="preload" href="{href}" as="font" type="font/woff2" crossorigin>'
+        for href in hrefs
+    )
+    return output.replace(FIRST_STYLESHEET, links + FIRST_STYLESHEET, 1)
 
 
 def _scrollable(html_display: str) -> str:

@@ -7,6 +7,7 @@ Run ``python -m snippets.activations`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
 
@@ -45,6 +46,26 @@ def sigmoid_derivative(r):
 
 
 # --8<-- [end:derivative_functions]
+
+
+# The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,
+# tests/test_figures.py checks it against finite differences and its structure keyword.
+def structure_figure():
+    """∂h/∂r at a fixed 1×5 row r: 5×5, diagonal."""
+    r = np.array([[-2.0, -0.5, 0.3, 1.1, 2.6]])
+    jacobian = sigmoid_jacobian(r)
+    return Figure(
+        matrix=jacobian,
+        of=sigmoid,
+        at=r,
+        structure="diagonal",
+        rows="outputs h_i",
+        columns="inputs r_j",
+        alt=f"The {size(jacobian)} sigmoid Jacobian: diagonal, its 5 diagonal entries σ′(r_i) "
+        "positive and every entry off the diagonal zero.",
+        caption=r"$\partial h/\partial r = \operatorname{Diag}(\sigma'(r))$ is diagonal: output "
+        r"$i$ moves with input $i$ alone.",
+    )
 
 
 if __name__ == "__main__":

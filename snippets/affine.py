@@ -8,6 +8,7 @@ Run ``python -m snippets.affine`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
 
@@ -75,6 +76,31 @@ def column_affine_vjp(W, X, G):
 
 
 # --8<-- [end:column_functions]
+
+
+# The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,
+# tests/test_figures.py checks it against finite differences and its structure keyword.
+def structure_figure():
+    """∂vec_r R/∂vec_r W = X ⊗ I_m for a fixed X (N×n = 2×3) and m = 4: (N·m)×(n·m) = 8×12."""
+    X = np.array([[1.0, -2.0, 0.5], [-1.5, 0.8, 2.0]])  # N×n
+    (N, n), m = X.shape, 4
+    W, b = np.arange(n * m).reshape(n, m) / 10, np.ones((1, m))
+    jacobian = affine_weight_jacobian(X, m).reshape(N * m, n * m)
+    return Figure(
+        matrix=jacobian,
+        of=lambda V: affine(X, V, b),
+        at=W,
+        structure="kronecker",
+        rows="outputs R_{ai}, row by row",
+        columns="weights W_{jk}, row by row",
+        alt=f"The {size(jacobian)} Jacobian of R = XW + 1b with respect to W, both flattened row "
+        f"by row: the Kronecker product X ⊗ I_{m}, a {N}×{n} grid of {m}×{m} blocks, each an "
+        f"entry of X times the identity; {np.count_nonzero(jacobian)} of its {jacobian.size} "
+        "entries are non-zero.",
+        caption=r"$\partial \operatorname{vec}_r R/\partial \operatorname{vec}_r W = X \otimes "
+        r"I_m$: block $(a, j)$ is $X_{aj} I_m$, so at most a fraction $1/m$ is non-zero.",
+        factors=(X, np.eye(m)),
+    )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ Run ``python -m snippets.attention`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
 
@@ -74,13 +75,13 @@ def attention_vjp(Q, K, V, G, causal=False):
 
 
 def score_gradient(P, G_P):
-    """∂L/∂S (T×T) from P and G_P = ∂L/∂P (T×T), the page's form: U − (U1ᵀ)1 ∘ P, U = P ∘ G_P."""
+    """∂L/∂S (T×T) from P and G_P = ∂L/∂P (T×T), the page's form: U − (U1)1ᵀ ∘ P, U = P ∘ G_P."""
     U = P * G_P
     return U - np.sum(U, axis=1, keepdims=True) * P
 
 
 def output_row_sums(output, G):
-    """D = (G ∘ O)1ᵀ, T×1: D_t = Σ_c G_tc O_tc, from the output O and G = ∂L/∂O (both T×d_v)."""
+    """D = (G ∘ O)1, T×1 (1: d_v ones): D_t = Σ_c G_tc O_tc; O and G = ∂L/∂O are T×d_v."""
     return np.sum(G * output, axis=1, keepdims=True)
 
 
@@ -90,7 +91,7 @@ def score_gradient_flash(P, G_P, D):
 
 
 def attention_vjp_flash(Q, K, V, G, causal=False):
-    """∂L/∂Q, ∂L/∂K, ∂L/∂V as attention_vjp, with ∂L/∂S = P ∘ (GVᵀ − D1), D = (G ∘ O)1ᵀ."""
+    """∂L/∂Q, ∂L/∂K, ∂L/∂V as attention_vjp, with ∂L/∂S = P ∘ (GVᵀ − D1ᵀ), D = (G ∘ O)1."""
     d = Q.shape[1]
     P = attention_probabilities(Q @ K.T / np.sqrt(d), causal)
     G_S = score_gradient_flash(P, G @ V.T, output_row_sums(P @ V, G))
@@ -98,6 +99,38 @@ def attention_vjp_flash(Q, K, V, G, causal=False):
 
 
 # --8<-- [end:functions]
+
+
+# The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,
+# tests/test_figures.py checks it against finite differences and its structure keyword.
+def structure_figure():
+    """∂vec_r P/∂vec_r S at fixed 4×4 scores S: 16×16, one T×T softmax block per query."""
+    S = np.array(
+        [
+            [1.0, -0.5, 0.2, 0.8],
+            [-1.2, 0.4, 1.5, 0.0],
+            [0.3, 0.9, -0.7, -1.4],
+            [2.0, -0.3, 0.6, 1.1],
+        ]
+    )
+    T = len(S)
+    jacobian = softmax_rows_jacobian(S)
+    return Figure(
+        matrix=jacobian,
+        of=attention_probabilities,
+        at=S,
+        structure="block-diagonal",
+        rows="probabilities P_{tj}, row by row",
+        columns="scores S_{sk}, row by row",
+        alt=f"The {size(jacobian)} Jacobian of the attention probabilities P with respect to the "
+        f"scores S, both flattened row by row: block-diagonal, {T} blocks of {T}×{T}, one softmax "
+        "Jacobian per query, each symmetric with a positive diagonal and negative entries off "
+        f"it; {np.count_nonzero(jacobian)} of its {jacobian.size} entries are non-zero.",
+        caption=r"$\partial \operatorname{vec}_r P/\partial \operatorname{vec}_r S$ is "
+        r"block-diagonal: block $t$ is the softmax Jacobian $\operatorname{Diag}(p_t) - p_t^\top "
+        r"p_t$ of query $t$.",
+        blocks=((T, T),) * T,
+    )
 
 
 if __name__ == "__main__":
@@ -155,12 +188,12 @@ if __name__ == "__main__":
     # --8<-- [start:flash]
     P = attention_probabilities(Q @ K.T / np.sqrt(d))  # 4×4
     output, G_P = P @ V, G @ V.T  # O = PV 4×2, ∂L/∂P 4×4
-    D = output_row_sums(output, G)  # (G ∘ O)1ᵀ, 4×1, from two 4×2 arrays
+    D = output_row_sums(output, G)  # (G ∘ O)1, 4×1, from two 4×2 arrays
     assert compare(
         "D = rowsum(G ∘ O) vs rowsum(P ∘ G_P)", D, np.sum(P * G_P, axis=1, keepdims=True)
     )
     G_S = score_gradient_flash(P, G_P, D)  # P ∘ (G_P − D1)
-    assert compare("P ∘ (G_P − D1) vs U − (U1ᵀ)1 ∘ P", G_S, score_gradient(P, G_P))
+    assert compare("P ∘ (G_P − D1ᵀ) vs U − (U1)1ᵀ ∘ P", G_S, score_gradient(P, G_P))
     numeric = numerical_jacobian(lambda S: attention_probabilities(S) @ V, Q @ K.T / np.sqrt(d))
     assert compare("P ∘ (G_P − D1) vs G @ numeric ∂O/∂S", G_S, (G.ravel() @ numeric).reshape(T, T))
     for causal in (False, True):

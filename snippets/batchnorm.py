@@ -9,6 +9,7 @@ Run ``python -m snippets.batchnorm`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
 
@@ -115,6 +116,32 @@ def batch_norm_vjp_along_x_hat(X, gamma, k, eps):
 
 
 # --8<-- [end:functions]
+
+
+# The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,
+# tests/test_figures.py checks it against finite differences and its structure keyword.
+def structure_figure():
+    """∂Y/∂X reordered by column (column 0 of X first) for a fixed 4×3 batch: 12×12, d blocks."""
+    X = np.array([[1.0, -0.5, 2.0], [0.3, 1.2, -1.0], [-1.4, 0.8, 0.5], [0.6, -2.0, 1.3]])
+    (N, d), eps = X.shape, 1e-5
+    gamma, beta = np.array([[1.5, -0.8, 1.0]]), np.zeros((1, d))
+    jacobian = by_column(batch_norm_jacobian(X, gamma, eps), N, d)
+    return Figure(
+        matrix=jacobian,
+        of=lambda X_by_column: batch_norm(X_by_column.T, gamma, beta, eps).T,
+        at=X.T,
+        structure="block-diagonal",
+        rows="outputs Y_{ai}, column by column",
+        columns="inputs X_{bj}, column by column",
+        alt=f"The {size(jacobian)} batch-norm Jacobian for a batch of {N} examples with {d} "
+        f"features, reordered column by column: block-diagonal, {d} blocks of {N}×{N}, one per "
+        f"feature, each coupling all {N} examples of that feature and nothing else; "
+        f"{np.count_nonzero(jacobian)} of its {jacobian.size} entries are non-zero.",
+        caption=r"Reordered by column, $\partial Y/\partial X$ is block-diagonal: block $i$ is "
+        r"$\frac{\gamma_i}{s_i}\big(I - \frac{1}{N}\mathbf{1}_N\mathbf{1}_N^\top - "
+        r"\frac{1}{N}\hat{x}_i\hat{x}_i^\top\big)$, and it couples the examples of column $i$.",
+        blocks=((N, N),) * d,
+    )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ Run ``python -m snippets.conv1d`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
 
@@ -73,6 +74,51 @@ def conv2d_vjp(X, W, G):
 # --8<-- [end:functions]
 
 
+# The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,
+# tests/test_figures.py checks it against finite differences and its structure keyword.
+FIGURE_X = np.array([[1.0, -0.5, 2.0, 0.3, -1.2, 0.8, 1.5]])  # the pictures' input, 1×7
+FIGURE_W = np.array([[0.5, -1.0, 2.0]])  # and kernel, 1×3
+
+
+def structure_figure():
+    """∂y/∂x for the fixed kernel FIGURE_W and n = 7: 5×7, Toeplitz."""
+    n, k = FIGURE_X.shape[1], FIGURE_W.shape[1]
+    jacobian = conv1d_input_jacobian(FIGURE_W, n)
+    return Figure(
+        matrix=jacobian,
+        of=lambda x: conv1d(x, FIGURE_W),
+        at=FIGURE_X,
+        structure="toeplitz",
+        rows="outputs y_i",
+        columns="inputs x_l",
+        alt=f"The {size(jacobian)} Jacobian of a valid convolution with a kernel of {k} with "
+        f"respect to its input of {n}: Toeplitz and banded, every diagonal constant, each row the "
+        f"kernel shifted one place further; {np.count_nonzero(jacobian)} of its {jacobian.size} "
+        "entries are non-zero.",
+        caption=r"$\partial y/\partial x$ is Toeplitz: entry $(i, l)$ is $w_{l-i}$, the kernel "
+        r"shifted one place per row, and zero outside a band $k$ wide.",
+    )
+
+
+def weight_figure():
+    """∂y/∂w for the fixed input FIGURE_X and k = 3: 5×3, Hankel."""
+    k = FIGURE_W.shape[1]
+    jacobian = conv1d_weight_jacobian(FIGURE_X, k)
+    return Figure(
+        matrix=jacobian,
+        of=lambda w: conv1d(FIGURE_X, w),
+        at=FIGURE_W,
+        structure="hankel",
+        rows="outputs y_i",
+        columns="kernel w_j",
+        alt=f"The {size(jacobian)} Jacobian of the same convolution with respect to its kernel: "
+        f"Hankel, constant along every anti-diagonal, row i the window of {k} inputs the kernel "
+        "sees at output i.",
+        caption=r"$\partial y/\partial w$ is Hankel: entry $(i, j)$ is $x_{i+j}$, so row $i$ is "
+        r"the window of $x$ the kernel sees.",
+    )
+
+
 if __name__ == "__main__":
     # --8<-- [start:setup]
     rng = np.random.default_rng(0)
@@ -80,9 +126,10 @@ if __name__ == "__main__":
     x = rng.standard_normal((1, n))  # input, 1×7
     w = rng.standard_normal((1, k))  # kernel, 1×3, not symmetric
     g = rng.standard_normal((1, n - k + 1))  # upstream gradient ∂L/∂y, 1×5
-    X = rng.standard_normal((5, 6))  # a 5×6 image
-    W = rng.standard_normal((2, 3))  # a 2×3 kernel
-    G = rng.standard_normal((4, 4))  # ∂L/∂Y, the shape of Y = X ⋆ W
+    n1, n2, k1, k2 = 6, 8, 4, 2  # 2-D: every size its own number, n and k included
+    X = rng.standard_normal((n1, n2))  # a 6×8 image
+    W = rng.standard_normal((k1, k2))  # a 4×2 kernel
+    G = rng.standard_normal((n1 - k1 + 1, n2 - k2 + 1))  # ∂L/∂Y, 3×7, the shape of Y = X ⋆ W
     # --8<-- [end:setup]
 
     # --8<-- [start:check]
@@ -110,7 +157,7 @@ if __name__ == "__main__":
     # --8<-- [end:mistake]
 
     # --8<-- [start:two_d]
-    jacobian_image = conv2d_input_jacobian(W, X.shape)  # 16×30
+    jacobian_image = conv2d_input_jacobian(W, X.shape)  # 21×48
     numeric_image = numerical_jacobian(lambda X: conv2d(X, W), X)
     assert compare("2-D: ∂vec Y/∂vec X vs finite differences", jacobian_image, numeric_image)
     grad_image, grad_kernel = conv2d_vjp(X, W, G)
@@ -118,7 +165,7 @@ if __name__ == "__main__":
     assert compare("2-D: ∂L/∂X = pad(G) ⋆ flip(W)", grad_image, reference_image)
     numeric_kernel = numerical_jacobian(lambda W: conv2d(X, W), W)
     assert compare("2-D: ∂L/∂W = X ⋆ G", grad_kernel, (G.ravel() @ numeric_kernel).reshape(W.shape))
-    padded = np.pad(G, ((1, 1), (2, 2)))  # k − 1 zeros on every side
+    padded = np.pad(G, ((k1 - 1, k1 - 1), (k2 - 1, k2 - 1)))  # k − 1 zeros on every side
     compare("2-D: pad(G) ⋆ W (kernel not flipped)", conv2d(padded, W), reference_image)
     compare(
         "2-D: pad(G) ⋆ W flipped along one axis only", conv2d(padded, W[::-1, :]), reference_image

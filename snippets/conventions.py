@@ -31,9 +31,10 @@ def linear_vjp(W, g):
 if __name__ == "__main__":
     # --8<-- [start:setup]
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((1, 4))  # input, 1×4
-    W = rng.standard_normal((4, 3))  # weights, 4×3
-    g = rng.standard_normal((1, 3))  # upstream gradient ∂L/∂r, 1×3
+    n, m = 4, 3  # inputs, outputs: n ≠ m, so W and Wᵀ differ in shape
+    x = rng.standard_normal((1, n))  # input, 1×4
+    W = rng.standard_normal((n, m))  # weights, 4×3
+    g = rng.standard_normal((1, m))  # upstream gradient ∂L/∂r, 1×3
     # --8<-- [end:setup]
 
     # --8<-- [start:check]

@@ -11,6 +11,7 @@ Run ``python -m snippets.det_inverse`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
 
@@ -184,6 +185,49 @@ def toeplitz_projection(G):
 # --8<-- [end:structure_functions]
 
 
+# The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,
+# tests/test_figures.py checks it against finite differences and its structure keyword.
+def structure_figure():
+    """∂vec_r(X⁻¹)/∂vec_r X = −X⁻¹ ⊗ X⁻ᵀ at a fixed invertible 3×3 X: 9×9."""
+    X = np.array([[2.0, -1.0, 0.5], [0.8, 1.5, -0.6], [-0.4, 0.7, 1.8]])
+    X_inverse, n = np.linalg.inv(X), len(X)
+    jacobian = inverse_jacobian(X)
+    return Figure(
+        matrix=jacobian,
+        of=np.linalg.inv,
+        at=X,
+        structure="kronecker",
+        rows="entries (X⁻¹)_{kl}, row by row",
+        columns="entries X_{ij}, row by row",
+        alt=f"The {size(jacobian)} Jacobian of the inverse of a {n}×{n} matrix X, both flattened "
+        f"row by row: the Kronecker product −X⁻¹ ⊗ X⁻ᵀ, a {n}×{n} grid of {n}×{n} blocks, block "
+        "(k, i) being −(X⁻¹)_ki times X⁻ᵀ: its entries are all products of two entries of X⁻¹.",
+        caption=r"$\partial \operatorname{vec}_r(X^{-1})/\partial \operatorname{vec}_r X = "
+        r"-X^{-1} \otimes X^{-\top}$: its $n^4$ entries come from the $n^2$ of $X^{-1}$.",
+        factors=(-X_inverse, X_inverse.T),
+    )
+
+
+def parametrisation_figure():
+    """∂vec_r X/∂θ for a 3×3 Toeplitz X(θ) = Σ_k θ_k S_k: the constant 9×5 matrix S."""
+    basis = toeplitz_basis(3)
+    theta = np.array([[0.5, -1.0, 3.0, 0.7, -0.2]])
+    jacobian = structure_jacobian(basis)
+    return Figure(
+        matrix=jacobian,
+        of=lambda p: from_parameters(p, basis),
+        at=theta,
+        structure="disjoint-columns",
+        rows="entries X_{ij}, row by row",
+        columns="parameters θ_k",
+        alt=f"The {size(jacobian)} Jacobian of a 3×3 Toeplitz matrix with respect to its "
+        f"{len(basis)} parameters: zeros and ones, columns that do not overlap, column k marking "
+        "the entries of one diagonal.",
+        caption=r"For a Toeplitz $X$, $\partial \operatorname{vec}_r X/\partial\theta = S$: each "
+        r"parameter fills one diagonal, so the columns do not overlap.",
+    )
+
+
 if __name__ == "__main__":
     # --8<-- [start:setup]
     rng = np.random.default_rng(0)
@@ -309,7 +353,7 @@ if __name__ == "__main__":
     assert compare("symmetric: G + Gᵀ − G ∘ I, upper triangle", symmetric_free_gradient(G), numeric)
     X = from_parameters(theta, toeplitz)
     G = inverse_bilinear_gradient(a, X, b)
-    directions = [from_parameters(p, toeplitz) for p in rng.standard_normal((3, 1, 7))]
+    directions = [from_parameters(p, toeplitz) for p in rng.standard_normal((3, 1, 2 * n - 1))]
     ours = [np.sum(toeplitz_projection(G) * E) for E in directions]  # along Toeplitz E only
     numeric = [(f(X + 1e-6 * E) - f(X - 1e-6 * E)) / 2e-6 for E in directions]
     assert compare("Toeplitz, among Toeplitz matrices: diagonal means of G", ours, numeric)

@@ -9,6 +9,7 @@ Run ``python -m snippets.forward_reverse`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
 
@@ -96,6 +97,30 @@ def tanh_layer_hessian(x, A, B, u):
 
 
 # --8<-- [end:functions]
+
+
+# The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,
+# tests/test_figures.py checks it against finite differences and its structure keyword.
+def structure_figure():
+    """J = ∂f/∂x of f(x) = tanh(xA)B at fixed x (1×6), A (6×2), B (2×5): 5×6, rank 2."""
+    x = np.array([[0.5, -1.0, 0.3, 1.2, -0.4, 0.8]])
+    A = np.array([[0.6, -0.3], [-0.2, 0.9], [1.1, 0.4], [-0.7, -0.5], [0.3, 1.2], [0.8, -1.0]])
+    B = np.array([[1.0, -0.6, 0.4, 1.3, -0.9], [0.5, 1.1, -1.2, 0.2, 0.7]])
+    jacobian = tanh_layer_jacobian(x, A, B)
+    k = A.shape[1]
+    return Figure(
+        matrix=jacobian,
+        of=lambda v: tanh_layer(v, A, B),
+        at=x,
+        structure="low-rank",
+        rows="outputs y_i",
+        columns="inputs x_j",
+        alt=f"The {size(jacobian)} Jacobian of f(x) = tanh(xA)B with {k} hidden units: dense, yet "
+        f"of rank {k}, the product of three factors Bᵀ, Diag(1 − z∘z) and Aᵀ that all pass "
+        f"through the {k} hidden units.",
+        caption=r"$J = B^\top \operatorname{Diag}(1 - z \circ z)\, A^\top$: every entry is "
+        r"non-zero, but all of $J$ passes through $k$ hidden units, so its rank is at most $k$.",
+    )
 
 
 if __name__ == "__main__":

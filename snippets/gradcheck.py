@@ -1,16 +1,21 @@
 """Finite-difference checks shared by every page; injected into each page block.
 
-The ``helpers`` section is what a reader sees at the top of a self-contained block.
-Tolerance: central differences in float64 with step 1e-6 agree with an exact derivative
-to about 1e-9 relative; ``compare`` accepts 1e-6.
+A page block opens with the ``numpy`` section, then the page's own functions, then the
+``helpers`` section, then the page's setup and checks: the page's lines come first to the eye,
+and the block still runs as copied. Tolerance: central differences in float64 with step 1e-6
+agree with an exact derivative to about 1e-9 relative; ``compare`` accepts 1e-6.
 """
 
-# --8<-- [start:helpers]
+# --8<-- [start:numpy]
 import numpy as np
 
+# --8<-- [end:numpy]
 
+
+# --8<-- [start:helpers]
+# The checks (see Conventions): a central-difference Jacobian, a printed comparison.
 def numerical_jacobian(f, x, step=1e-6):
-    """Central-difference Jacobian of f at x: shape (f(x).size, x.size), row-major order."""
+    """Shape (f(x).size, x.size); column j nudges entry j of x (row-major)."""
     x = np.asarray(x, dtype=float)
     columns = []
     for index in np.ndindex(x.shape):
@@ -21,15 +26,15 @@ def numerical_jacobian(f, x, step=1e-6):
 
 
 def compare(name, ours, reference, tolerance=1e-6):
-    """Print whether `ours` matches `reference` (shape, then relative error); return it."""
+    """Print whether ours matches reference: shape, then relative error."""
     if np.shape(ours) != np.shape(reference):
-        print(f"{name}: DIFFERS, shape {np.shape(ours)} but expected {np.shape(reference)}")
+        expected = np.shape(reference)
+        print(f"{name}: DIFFERS, shape {np.shape(ours)} but expected {expected}")
         return False
     scale = max(np.max(np.abs(reference)), 1e-12)
     error = np.max(np.abs(np.subtract(ours, reference))) / scale
-    print(
-        f"{name}: " + ("matches" if error <= tolerance else f"DIFFERS, relative error {error:.2g}")
-    )
+    verdict = "matches" if error <= tolerance else f"DIFFERS, relative error {error:.2g}"
+    print(f"{name}: {verdict}")
     return bool(error <= tolerance)
 
 

@@ -9,6 +9,7 @@ Run ``python -m snippets.layernorm`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.figures import Figure, size, stacked_blocks
 from snippets.gradcheck import compare, numerical_jacobian
 
 
@@ -27,7 +28,7 @@ def layer_norm(X, gamma, beta, eps):
 
 
 def normalized_jacobian(x, eps):
-    """∂x̂/∂x for one row x (1×n): n×n, (1/s)(I − 1ᵀ1/n − x̂ᵀx̂/n)."""
+    """∂x̂/∂x for one row x (1×n): n×n, (1/s)(I − 11ᵀ/n − x̂ᵀx̂/n), 1 the n×1 column of ones."""
     x_hat, s = normalize_rows(x, eps)
     n = x.shape[1]
     ones = np.ones((1, n))
@@ -61,6 +62,51 @@ def layer_norm_vjp_along_x_hat(X, k, eps):
 # --8<-- [end:functions]
 
 
+# The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,
+# tests/test_figures.py checks it against finite differences and its structure keyword.
+FIGURE_X = np.array([[1.2, -0.7, 0.4, 2.1, -1.5], [0.3, 1.8, -0.6, -1.1, 0.9]])  # N×n = 2×5
+FIGURE_EPS = 1e-5
+
+
+def structure_figure():
+    """∂x̂/∂x for the first row x (1×5) of FIGURE_X: 5×5."""
+    x = FIGURE_X[:1]
+    jacobian = normalized_jacobian(x, FIGURE_EPS)
+    return Figure(
+        matrix=jacobian,
+        of=lambda v: normalize_rows(v, FIGURE_EPS)[0],
+        at=x,
+        structure="centring-minus-rank-one",
+        rows="outputs x̂_i",
+        columns="inputs x_j",
+        alt=f"The {size(jacobian)} Jacobian of the normalized row x̂ with respect to x: a "
+        "centring projection minus a rank-one matrix, scaled by 1/s; symmetric, every row and "
+        "every column summing to zero.",
+        caption=r"$\partial \hat{x}/\partial x = \frac{1}{s}\big(I - "
+        r"\frac{1}{n}\mathbf{1}_n\mathbf{1}_n^\top - \frac{1}{n}\hat{x}^\top\hat{x}\big)$: a "
+        r"centring projection minus a rank-one term, scaled.",
+    )
+
+
+def batch_figure():
+    """∂vec_r X̂/∂vec_r X for the batch FIGURE_X (N×n = 2×5): 10×10, one n×n block per row."""
+    N, n = FIGURE_X.shape
+    jacobian = stacked_blocks([normalized_jacobian(x[None, :], FIGURE_EPS) for x in FIGURE_X])
+    return Figure(
+        matrix=jacobian,
+        of=lambda X: normalize_rows(X, FIGURE_EPS)[0],
+        at=FIGURE_X,
+        structure="block-diagonal",
+        rows="outputs X̂_{ai}, row by row",
+        columns="inputs X_{bj}, row by row",
+        alt=f"The {size(jacobian)} Jacobian of a batch of {N} normalized rows of {n}, flattened "
+        f"row by row: block-diagonal, {N} blocks of {n}×{n}, one per row, zero between rows.",
+        caption=r"A batch: one block per row of $X$, each with its own $\mu$ and $s$, and zeros "
+        r"between rows.",
+        blocks=((n, n),) * N,
+    )
+
+
 if __name__ == "__main__":
     # --8<-- [start:setup]
     rng = np.random.default_rng(0)
@@ -78,8 +124,8 @@ if __name__ == "__main__":
     numeric_hat = numerical_jacobian(lambda x: normalize_rows(x, eps)[0], x)
     assert compare("∂x̂/∂x vs finite differences", jacobian_hat, numeric_hat)
     assert compare("∂x̂/∂x is symmetric", jacobian_hat, jacobian_hat.T)
-    centring = np.eye(n) - np.ones((n, n)) / n  # I − 1ᵀ1/n
-    assert compare("1 in the null space: J (I − 1ᵀ1/n) = J", jacobian_hat @ centring, jacobian_hat)
+    centring = np.eye(n) - np.ones((n, n)) / n  # I − 11ᵀ/n
+    assert compare("1 in the null space: J (I − 11ᵀ/n) = J", jacobian_hat @ centring, jacobian_hat)
     numeric = numerical_jacobian(lambda x: layer_norm(x, gamma, beta, eps), x)  # ∂y/∂x, 5×5
     assert compare("∂y/∂x = Diag(γ) ∂x̂/∂x", layer_norm_jacobian(x, gamma, eps), numeric)
 

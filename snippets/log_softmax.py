@@ -3,12 +3,13 @@
 Shapes (row vectors, see docs/conventions.md): the logits θ are 1×n, z = θ − logsumexp(θ) is 1×n,
 the upstream gradient g = ∂L/∂z is 1×n (any g, not only the one a cross-entropy sends), the
 Jacobian ∂z/∂θ is n×n. A batch Θ is N×n with one log-softmax per row; then Z, G = ∂L/∂Z and
-∂L/∂Θ are N×n too. 1 is the 1×n row of ones, so 1ᵀ is n×1.
+∂L/∂Θ are N×n too. 1 is the n×1 column of ones, so 1ᵀ is the 1×n row.
 Run ``python -m snippets.log_softmax`` to see the checks the page shows.
 """
 
 import numpy as np
 
+from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
 
@@ -27,7 +28,7 @@ def softmax(theta):
 
 
 def log_softmax_jacobian(theta):
-    """∂z/∂θ for one 1×n row θ: n×n, I − 1ᵀ softmax(θ); entry (i, j) is δ_ij − softmax(θ)_j."""
+    """∂z/∂θ for one 1×n row θ: n×n, I − 1 softmax(θ); entry (i, j) is δ_ij − softmax(θ)_j."""
     n = theta.shape[1]
     return np.eye(n) - np.ones((n, 1)) @ softmax(theta)
 
@@ -38,6 +39,27 @@ def log_softmax_vjp(theta, g):
 
 
 # --8<-- [end:functions]
+
+
+# The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,
+# tests/test_figures.py checks it against finite differences and its structure keyword.
+def structure_figure():
+    """∂z/∂θ at fixed logits θ (1×5): 5×5, I − 1 softmax(θ)."""
+    theta = np.array([[1.5, -0.5, 0.2, 2.2, -1.0]])
+    jacobian = log_softmax_jacobian(theta)
+    return Figure(
+        matrix=jacobian,
+        of=log_softmax,
+        at=theta,
+        structure="identity-minus-rank-one",
+        rows="outputs z_i",
+        columns="logits θ_j",
+        alt=f"The {size(jacobian)} log-softmax Jacobian: the identity minus a rank-one matrix "
+        "whose rows all equal y; off the diagonal every column is constant and negative, the "
+        "diagonal is positive, and the matrix is not symmetric.",
+        caption=r"$\partial z/\partial\theta = I - \mathbf{1}_n y$: the identity minus a "
+        r"rank-one matrix of $n$ equal rows $y$, so each column is constant off the diagonal.",
+    )
 
 
 if __name__ == "__main__":
@@ -52,19 +74,20 @@ if __name__ == "__main__":
 
     # --8<-- [start:setup]
     rng = np.random.default_rng(0)
-    theta = rng.standard_normal((1, 4))  # logits, 1×4
-    g = rng.standard_normal((1, 4))  # upstream gradient ∂L/∂z, 1×4, any sum
-    Theta = rng.standard_normal((3, 4))  # a batch: N = 3 rows of logits, 3×4
-    G = rng.standard_normal((3, 4))  # its upstream gradient ∂L/∂Z, 3×4
+    n, N = 4, 3  # logits per row, rows in the batch
+    theta = rng.standard_normal((1, n))  # logits, 1×4
+    g = rng.standard_normal((1, n))  # upstream gradient ∂L/∂z, 1×4, any sum
+    Theta = rng.standard_normal((N, n))  # a batch: N = 3 rows of logits, 3×4
+    G = rng.standard_normal((N, n))  # its upstream gradient ∂L/∂Z, 3×4
     # --8<-- [end:setup]
 
     # --8<-- [start:check]
     jacobian = log_softmax_jacobian(theta)  # 4×4
     numeric = numerical_jacobian(log_softmax, theta)  # 4×4, by central differences
-    assert compare("Jacobian I − 1ᵀ softmax(θ) vs finite differences", jacobian, numeric)
-    rank_one = np.eye(4) - jacobian  # 1ᵀ softmax(θ): every row is softmax(θ)
+    assert compare("Jacobian I − 1 softmax(θ) vs finite differences", jacobian, numeric)
+    rank_one = np.eye(n) - jacobian  # 1 softmax(θ): every row is softmax(θ)
     assert compare(
-        "I − Jacobian: every row is softmax(θ)", rank_one, np.tile(softmax(theta), (4, 1))
+        "I − Jacobian: every row is softmax(θ)", rank_one, np.tile(softmax(theta), (n, 1))
     )
     assert compare(
         "VJP g − (Σ g_j) softmax(θ) vs g @ numeric Jacobian", log_softmax_vjp(theta, g), g @ numeric
@@ -79,7 +102,7 @@ if __name__ == "__main__":
     reference = g @ numerical_jacobian(log_softmax, theta)
     compare("g − softmax(θ) (the Σ g_j dropped)", g - y, reference)
     compare("g ∘ (1 − softmax(θ)) (diagonal only)", g * (1 - y), reference)
-    g_one = g - (np.sum(g) - 1) / 4  # the same g shifted so that Σ g_j = 1
+    g_one = g - (np.sum(g) - 1) / n  # the same g shifted so that Σ g_j = 1
     reference_one = g_one @ numerical_jacobian(log_softmax, theta)
     compare("g − softmax(θ) when Σ g_j = 1", g_one - y, reference_one)
     # --8<-- [end:mistake]

@@ -12,6 +12,7 @@ Run ``python -m snippets.losses_activations`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
 # isort: split
@@ -190,11 +191,33 @@ def residual_vjp(x, W, b, g):
 # --8<-- [end:residual_functions]
 
 
+# The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,
+# tests/test_figures.py checks it against finite differences and its structure keyword.
+def structure_figure():
+    """∂h/∂r of ReLU at a fixed 1×6 row r, no entry at 0: 6×6, ones and zeros on the diagonal."""
+    r = np.array([[1.3, -0.7, 0.4, -2.1, 0.9, -0.2]])
+    jacobian = relu_jacobian(r)
+    return Figure(
+        matrix=jacobian,
+        of=relu,
+        at=r,
+        structure="diagonal",
+        rows="outputs h_i",
+        columns="inputs r_j",
+        alt=f"The {size(jacobian)} ReLU Jacobian: diagonal, 1 where the input is positive and 0 "
+        f"where it is negative, so {np.count_nonzero(jacobian)} of its {len(jacobian)} diagonal "
+        "entries are filled and the rest are empty.",
+        caption=r"$\partial h/\partial r = \operatorname{Diag}([r > 0])$: diagonal, a one where "
+        r"the input passes and a zero where it is cut.",
+    )
+
+
 if __name__ == "__main__":
     # --8<-- [start:mse_setup]
     rng = np.random.default_rng(0)
-    Y_hat = rng.standard_normal((3, 2))  # predictions: N = 3 rows, m = 2 outputs
-    Y = rng.standard_normal((3, 2))  # targets, 3×2
+    N, m = 3, 2  # rows, outputs per row
+    Y_hat = rng.standard_normal((N, m))  # predictions, 3×2
+    Y = rng.standard_normal((N, m))  # targets, 3×2
     # --8<-- [end:mse_setup]
 
     # --8<-- [start:mse_check]
@@ -212,10 +235,11 @@ if __name__ == "__main__":
 
     # --8<-- [start:bce_setup]
     rng = np.random.default_rng(0)
-    z = 2 * rng.standard_normal((1, 4))  # logits of one example, 1×4
+    n, N = 4, 3  # logits per row, rows in the batch
+    z = 2 * rng.standard_normal((1, n))  # logits of one example, 1×4
     y = np.array([[1.0, 0.0, 0.0, 1.0]])  # its labels, 1×4
-    Z = 2 * rng.standard_normal((3, 4))  # a batch: N = 3 rows of logits, 3×4
-    Y = rng.uniform(0.0, 1.0, (3, 4))  # soft labels in [0, 1], 3×4
+    Z = 2 * rng.standard_normal((N, n))  # a batch: N = 3 rows of logits, 3×4
+    Y = rng.uniform(0.0, 1.0, (N, n))  # soft labels in [0, 1], 3×4
     # --8<-- [end:bce_setup]
 
     # --8<-- [start:bce_check]
@@ -320,7 +344,8 @@ if __name__ == "__main__":
 
     # --8<-- [start:decay_setup]
     rng = np.random.default_rng(0)
-    W = rng.standard_normal((4, 3))  # weights, n×m = 4×3
+    n, m = 4, 3
+    W = rng.standard_normal((n, m))  # weights, n×m = 4×3
     lam = 0.1  # decay strength λ
     # --8<-- [end:decay_setup]
 
@@ -332,12 +357,13 @@ if __name__ == "__main__":
 
     # --8<-- [start:residual_setup]
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((1, 4))  # input of the block, 1×4
-    W = rng.standard_normal((4, 4))  # weights of the branch f, 4×4 (not symmetric)
-    b = rng.standard_normal((1, 4))  # bias of the branch, 1×4
-    g = rng.standard_normal((1, 4))  # upstream gradient ∂L/∂u, 1×4
-    X = rng.standard_normal((3, 4))  # a batch: N = 3 inputs, 3×4
-    G = rng.standard_normal((3, 4))  # its upstream gradient, 3×4
+    n, N = 4, 3  # width of the block, rows in the batch
+    x = rng.standard_normal((1, n))  # input of the block, 1×4
+    W = rng.standard_normal((n, n))  # weights of the branch f, 4×4 (square, not symmetric)
+    b = rng.standard_normal((1, n))  # bias of the branch, 1×4
+    g = rng.standard_normal((1, n))  # upstream gradient ∂L/∂u, 1×4
+    X = rng.standard_normal((N, n))  # a batch: N = 3 inputs, 3×4
+    G = rng.standard_normal((N, n))  # its upstream gradient, 3×4
     # --8<-- [end:residual_setup]
 
     # --8<-- [start:residual_check]

@@ -8,6 +8,7 @@ Run ``python -m snippets.matrix_by_matrix`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
 
@@ -41,6 +42,53 @@ def two_layer_vjp(X, W, v, y):
 
 
 # --8<-- [end:functions]
+
+
+# The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,
+# tests/test_figures.py checks it against finite differences and its structure keyword.
+FIGURE_X = np.array([[1.0, -1.5], [0.5, 2.0], [-0.8, 0.3]])  # the pictures' batch, N×n = 3×2
+FIGURE_V = np.array([[0.7], [-1.2], [0.4], [1.5]])  # and v, k×1 = 4×1
+
+
+def structure_figure():
+    """∂vec_r H/∂vec_r W = X ⊗ I_k for H = XW, X = FIGURE_X, k = 4: (N·k)×(n·k) = 12×8."""
+    (N, n), k = FIGURE_X.shape, len(FIGURE_V)
+    jacobian = product_jacobian(FIGURE_X, k).reshape(N * k, n * k)
+    return Figure(
+        matrix=jacobian,
+        of=lambda W: FIGURE_X @ W,
+        at=np.ones((n, k)),
+        structure="kronecker",
+        rows="entries H_{ai}, row by row",
+        columns="weights W_{pq}, row by row",
+        alt=f"The {size(jacobian)} Jacobian of H = XW with respect to W, both flattened row by "
+        f"row: the Kronecker product X ⊗ I_{k}, a {N}×{n} grid of {k}×{k} blocks, each an entry "
+        f"of X times the identity; {np.count_nonzero(jacobian)} of its {jacobian.size} entries "
+        "are non-zero.",
+        caption=r"$\partial \operatorname{vec}_r H/\partial \operatorname{vec}_r W = X \otimes "
+        r"I_k$: the Kronecker delta $\delta_{iq}$ leaves one diagonal per block.",
+        factors=(FIGURE_X, np.eye(k)),
+    )
+
+
+def prediction_figure():
+    """∂ŷ/∂vec_r H = I_N ⊗ vᵀ for ŷ = Hv, v = FIGURE_V: N×(N·k) = 3×12."""
+    N, k = len(FIGURE_X), len(FIGURE_V)
+    jacobian = prediction_jacobian(FIGURE_V, N).reshape(N, N * k)
+    return Figure(
+        matrix=jacobian,
+        of=lambda H: H @ FIGURE_V,
+        at=FIGURE_X @ np.ones((FIGURE_X.shape[1], k)),
+        structure="block-diagonal",
+        rows="predictions ŷ_a",
+        columns="entries H_{bi}, row by row",
+        alt=f"The {size(jacobian)} Jacobian of the predictions ŷ = Hv with respect to H, "
+        f"flattened row by row: block-diagonal, {N} blocks of 1×{k}, each a copy of vᵀ: example "
+        "a's prediction depends on row a of H alone.",
+        caption=r"$\partial \hat{y}/\partial \operatorname{vec}_r H = I_N \otimes v^\top$: "
+        r"prediction $a$ depends on row $a$ of $H$ alone.",
+        blocks=((1, k),) * N,
+    )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ Run ``python -m snippets.matrix_identities`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
 
@@ -114,6 +115,36 @@ def free_entry_direction(i, j, n):
 # --8<-- [end:symmetric_functions]
 
 
+# The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,
+# tests/test_figures.py checks it against finite differences and its structure keyword.
+def structure_figure():
+    """∂vec_r(X⁻¹)/∂vec_r X = −X⁻¹ ⊗ X⁻ᵀ at a fixed invertible 4×4 X: 16×16."""
+    X = np.array(
+        [
+            [2.0, -0.5, 0.3, 0.8],
+            [0.6, 1.8, -0.7, 0.2],
+            [-0.4, 0.9, 2.2, -0.6],
+            [0.5, -0.3, 0.4, 1.6],
+        ]
+    )
+    X_inverse, n = np.linalg.inv(X), len(X)
+    jacobian = inverse_jacobian(X)
+    return Figure(
+        matrix=jacobian,
+        of=np.linalg.inv,
+        at=X,
+        structure="kronecker",
+        rows="entries (X⁻¹)_{kl}, row by row",
+        columns="entries X_{ij}, row by row",
+        alt=f"The {size(jacobian)} Jacobian of the inverse of a {n}×{n} matrix X, both flattened "
+        f"row by row: the Kronecker product −X⁻¹ ⊗ X⁻ᵀ, a {n}×{n} grid of {n}×{n} blocks, each "
+        "block an entry of −X⁻¹ times X⁻ᵀ.",
+        caption=r"$dY = -X^{-1}\, dX\, X^{-1}$ flattened row by row is $-X^{-1} \otimes "
+        r"X^{-\top}$: one Kronecker product, all from $X^{-1}$.",
+        factors=(-X_inverse, X_inverse.T),
+    )
+
+
 if __name__ == "__main__":
     # --8<-- [start:setup]
     rng = np.random.default_rng(0)
@@ -124,10 +155,10 @@ if __name__ == "__main__":
     a, b = rng.standard_normal((1, n)), rng.standard_normal((1, m))  # rows, 1×4 and 1×3
     S = rng.standard_normal((n, n)) + n * np.eye(n)  # square, invertible, not symmetric
     U, V = rng.standard_normal((n, k)), rng.standard_normal((k, m))  # factors, 4×2 and 2×3
-    directions = rng.standard_normal((3, n, m))  # three random directions for X, each 4×3
-    square_directions = rng.standard_normal((3, n, n))  # three for S, each 4×4
-    directions_u = rng.standard_normal((3, n, k))  # three for U, each 4×2
-    directions_v = rng.standard_normal((3, k, m))  # three for V, each 2×3
+    directions = rng.standard_normal((5, n, m))  # five random directions for X, each 4×3
+    square_directions = rng.standard_normal((5, n, n))  # five for S, each 4×4
+    directions_u = rng.standard_normal((5, n, k))  # five for U, each 4×2
+    directions_v = rng.standard_normal((5, k, m))  # five for V, each 2×3
     # --8<-- [end:setup]
 
     # --8<-- [start:check]
@@ -149,8 +180,8 @@ if __name__ == "__main__":
     ours = frobenius_products(log_abs_determinant_gradient(S), square_directions)
     numeric = directional_derivatives(log_abs_determinant, S, square_directions)
     assert compare("log|det X| → X⁻ᵀ", ours, numeric)
-    ours = np.array([inverse_differential(S, E) for E in square_directions])  # 3×4×4
-    numeric = directional_derivatives(np.linalg.inv, S, square_directions)  # 3×4×4
+    ours = np.array([inverse_differential(S, E) for E in square_directions])  # 5×4×4
+    numeric = directional_derivatives(np.linalg.inv, S, square_directions)  # 5×4×4
     assert compare("d(X⁻¹) = −X⁻¹ dX X⁻¹", ours, numeric)
     numeric = numerical_jacobian(np.linalg.inv, S)  # 16×16, flattened row by row
     assert compare("∂vec(X⁻¹)/∂vec(X) = −X⁻¹ ⊗ X⁻ᵀ", inverse_jacobian(S), numeric)

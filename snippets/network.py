@@ -11,6 +11,7 @@ Run ``python -m snippets.network`` to see the checks the page shows.
 import numpy as np
 
 from snippets.activations import sigmoid, sigmoid_jacobian
+from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
 
@@ -101,23 +102,92 @@ def finite_difference_gradients(X, Y, W1, b1, W2, b2):
 # --8<-- [end:functions]
 
 
+# The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,
+# tests/test_figures.py checks it against finite differences and its structure keyword.
+FIGURE_X = np.array([[0.5, -1.2, 0.8, 0.3, -0.4]])  # the pictures' example, 1×n = 1×5
+FIGURE_W1 = np.array(
+    [[0.4, -0.7, 0.2], [-0.3, 0.5, 0.9], [0.8, 0.1, -0.6], [-0.5, 0.6, 0.3], [0.2, -0.4, 0.7]]
+)  # n×m = 5×3
+FIGURE_B1 = np.array([[0.1, -0.2, 0.3]])
+FIGURE_W2 = np.array([[0.9, -0.6, 0.4, -1.1], [-0.5, 1.2, -0.8, 0.3], [0.7, 0.2, -1.0, 0.6]])
+FIGURE_B2 = np.array([[0.2, -0.1, 0.0, 0.3]])  # m×k = 3×4 and 1×k
+
+
+def figure_jacobians():
+    """The five Jacobians of the chain at the pictures' example (network_jacobians), and r, h, θ."""
+    y = np.array([[0.0, 0.0, 1.0, 0.0]])
+    parameters = (FIGURE_W1, FIGURE_B1, FIGURE_W2, FIGURE_B2)
+    r, h, theta = network_forward(FIGURE_X, *parameters)
+    return network_jacobians(FIGURE_X, y, *parameters), r, h, theta
+
+
+def structure_figure():
+    """∂θ/∂h = W2ᵀ: k×m = 4×3, constant and dense."""
+    jacobians, _, h, _ = figure_jacobians()
+    return Figure(
+        matrix=jacobians[2],
+        of=lambda v: v @ FIGURE_W2 + FIGURE_B2,
+        at=h,
+        structure="dense",
+        rows="logits θ_i",
+        columns="hidden h_j",
+        alt=f"The {size(jacobians[2])} Jacobian of the output layer's logits with respect to the "
+        "hidden units, W2ᵀ: dense and constant, every logit depending on every hidden unit.",
+        caption=r"$\partial\theta/\partial h = W_2^\top$: constant and dense.",
+    )
+
+
+def hidden_figure():
+    """∂h/∂r = Diag(h ∘ (1 − h)): m×m = 3×3, diagonal."""
+    jacobians, r, _, _ = figure_jacobians()
+    return Figure(
+        matrix=jacobians[3],
+        of=sigmoid,
+        at=r,
+        structure="diagonal",
+        rows="hidden h_i",
+        columns="inputs r_j",
+        alt=f"The {size(jacobians[3])} sigmoid Jacobian of the hidden layer: diagonal, each "
+        "hidden unit moving with its own input alone.",
+        caption=r"$\partial h/\partial r = \operatorname{Diag}(h \circ (1 - h))$: diagonal.",
+    )
+
+
+def softmax_figure():
+    """∂ŷ/∂θ = Diag(ŷ) − ŷᵀŷ: k×k = 4×4, a diagonal minus a rank-one matrix."""
+    jacobians, _, _, theta = figure_jacobians()
+    return Figure(
+        matrix=jacobians[1],
+        of=softmax,
+        at=theta,
+        structure="diagonal-minus-rank-one",
+        rows="outputs ŷ_i",
+        columns="logits θ_j",
+        alt=f"The {size(jacobians[1])} softmax Jacobian: a diagonal matrix minus a rank-one "
+        "matrix, symmetric, positive on the diagonal and negative off it.",
+        caption=r"$\partial\hat{y}/\partial\theta = \operatorname{Diag}(\hat{y}) - "
+        r"\hat{y}^\top\hat{y}$: a diagonal minus a rank-one matrix.",
+    )
+
+
 if __name__ == "__main__":
     # --8<-- [start:setup]
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((1, 5))  # one input, 1×5
-    y = np.eye(5)[[2]]  # its one-hot label (class 2), 1×5
-    W1, b1 = rng.standard_normal((5, 3)), rng.standard_normal((1, 3))  # 5×3, 1×3
-    W2, b2 = rng.standard_normal((3, 5)), rng.standard_normal((1, 5))  # 3×5, 1×5
-    X = rng.standard_normal((4, 5))  # a minibatch of N = 4 inputs, 4×5
-    Y = np.eye(5)[[0, 2, 2, 4]]  # their one-hot labels, 4×5
+    n, m, k, N = 5, 3, 4, 6  # inputs, hidden units, classes, examples: pairwise distinct
+    x = rng.standard_normal((1, n))  # one input, 1×5
+    y = np.eye(k)[[2]]  # its one-hot label (class 2), 1×4
+    W1, b1 = rng.standard_normal((n, m)), rng.standard_normal((1, m))  # 5×3, 1×3
+    W2, b2 = rng.standard_normal((m, k)), rng.standard_normal((1, k))  # 3×4, 1×4
+    X = rng.standard_normal((N, n))  # a minibatch of N = 6 inputs, 6×5
+    Y = np.eye(k)[[0, 2, 2, 3, 1, 3]]  # their one-hot labels, 6×4
     # --8<-- [end:setup]
 
     # --8<-- [start:check]
     dl_dyhat, dyhat_dtheta, dtheta_dh, dh_dr, dr_dx = network_jacobians(x, y, W1, b1, W2, b2)
-    by_chain = dl_dyhat @ dyhat_dtheta @ dtheta_dh @ dh_dr @ dr_dx  # (1×5)(5×5)(5×3)(3×3)(3×5)
+    by_chain = dl_dyhat @ dyhat_dtheta @ dtheta_dh @ dh_dr @ dr_dx  # (1×4)(4×4)(4×3)(3×3)(3×5)
     numeric_x = finite_difference_gradients(x, y, W1, b1, W2, b2)["X"]
     assert compare("chain of five Jacobians, ∂ℓ/∂x", by_chain, numeric_x)
-    for label, inputs, labels in [("one example", x, y), ("batch of 4", X, Y)]:
+    for label, inputs, labels in [("one example", x, y), (f"batch of {N}", X, Y)]:
         ours = network_backward(inputs, labels, W1, b1, W2, b2)
         numeric = finite_difference_gradients(inputs, labels, W1, b1, W2, b2)
         for name in ours:
@@ -126,7 +196,7 @@ if __name__ == "__main__":
 
     # --8<-- [start:mistake]
     _, h, theta = network_forward(x, W1, b1, W2, b2)
-    g_theta = softmax(theta) - y  # ∂ℓ/∂θ, 1×5
+    g_theta = softmax(theta) - y  # ∂ℓ/∂θ, 1×4
     reference = finite_difference_gradients(x, y, W1, b1, W2, b2)["X"]
     try:
         compare("((ŷ − y)W₂ᵀ) ∘ ((h − h∘h)W₁ᵀ)", (g_theta @ W2.T) * ((h - h * h) @ W1.T), reference)

@@ -195,10 +195,11 @@ if __name__ == "__main__":
 
     # --8<-- [start:transpose]
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((1, 4))  # input, 1×4
-    W = rng.standard_normal((4, 3))  # weights, 4×3: n = 4, m = 3
-    b = rng.standard_normal((1, 3))  # bias, 1×3
-    g = rng.standard_normal((1, 3))  # upstream gradient ∂L/∂r, 1×3
+    n, m = 4, 3  # inputs, outputs
+    x = rng.standard_normal((1, n))  # input, 1×4
+    W = rng.standard_normal((n, m))  # weights, 4×3
+    b = rng.standard_normal((1, m))  # bias, 1×3
+    g = rng.standard_normal((1, m))  # upstream gradient ∂L/∂r, 1×3
     reference = g @ numerical_jacobian(lambda x: affine(x, W, b), x)  # ∂L/∂x, 1×4
     assert compare("right g Wᵀ", affine_input_vjp(W, g), reference)
     try:
@@ -206,8 +207,8 @@ if __name__ == "__main__":
     except ValueError as error:
         print(f"wrong g W: {error}")
 
-    W = rng.standard_normal((3, 3))  # square weights: no shape error to warn you
-    x = rng.standard_normal((1, 3))
+    W = rng.standard_normal((m, m))  # square weights: no shape error to warn you
+    x = rng.standard_normal((1, m))
     reference = g @ numerical_jacobian(lambda x: affine(x, W, b), x)  # 1×3
     assert compare("right g Wᵀ, square W", affine_input_vjp(W, g), reference)
     compare("wrong g W, square W", affine_input_vjp_untransposed(W, g), reference)
@@ -215,9 +216,10 @@ if __name__ == "__main__":
 
     # --8<-- [start:hadamard]
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((1, 5))  # input, 1×5
-    W = rng.standard_normal((5, 3))  # weights, 5×3
-    g = rng.standard_normal((1, 3))  # upstream gradient ∂L/∂h, 1×3
+    n, m = 5, 3  # inputs, outputs
+    x = rng.standard_normal((1, n))  # input, 1×5
+    W = rng.standard_normal((n, m))  # weights, 5×3
+    g = rng.standard_normal((1, m))  # upstream gradient ∂L/∂h, 1×3
     r = x @ W  # pre-activation, 1×3
     reference_r = g @ numerical_jacobian(sigmoid, r)  # ∂L/∂r, 1×3
     reference_x = g @ numerical_jacobian(lambda x: sigmoid_layer(x, W), x)  # ∂L/∂x, 1×5
@@ -255,10 +257,11 @@ if __name__ == "__main__":
 
     # --8<-- [start:mean]
     rng = np.random.default_rng(0)
-    X = rng.standard_normal((4, 3))  # a batch of N = 4 inputs, 4×3
-    W = rng.standard_normal((3, 5))  # weights, 3×5
-    b = rng.standard_normal((1, 5))  # bias, 1×5
-    Y = np.eye(5)[rng.integers(0, 5, size=4)]  # one-hot labels, 4×5
+    N, n, m = 4, 3, 5  # examples, inputs, classes
+    X = rng.standard_normal((N, n))  # a batch of N = 4 inputs, 4×3
+    W = rng.standard_normal((n, m))  # weights, 3×5
+    b = rng.standard_normal((1, m))  # bias, 1×5
+    Y = np.eye(m)[rng.integers(0, m, size=N)]  # one-hot labels, 4×5
     reference = numerical_jacobian(lambda W: mean_cross_entropy(X, W, b, Y), W).reshape(W.shape)
     assert compare("right Xᵀ(Ŷ − Y)/N", mean_cross_entropy_weight_gradient(X, W, b, Y), reference)
     compare("wrong Xᵀ(Ŷ − Y)", mean_cross_entropy_weight_gradient_summed(X, W, b, Y), reference)
@@ -266,9 +269,10 @@ if __name__ == "__main__":
 
     # --8<-- [start:layout]
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((1, 4))  # input, 1×4
-    W = rng.standard_normal((4, 3))  # weights, 4×3
-    g = rng.standard_normal((1, 3))  # upstream gradient ∂L/∂h, 1×3
+    n, m = 4, 3  # inputs, outputs
+    x = rng.standard_normal((1, n))  # input, 1×4
+    W = rng.standard_normal((n, m))  # weights, 4×3
+    g = rng.standard_normal((1, m))  # upstream gradient ∂L/∂h, 1×3
     J = sigmoid_layer_jacobian(x, W)  # ∂h/∂x in numerator layout, 3×4
     numeric = numerical_jacobian(lambda x: sigmoid_layer(x, W), x)  # 3×4
     assert compare("right Jacobian Diag(σ'(r)) Wᵀ", J, numeric)
@@ -278,8 +282,8 @@ if __name__ == "__main__":
     except ValueError as error:
         print(f"wrong g Jᵀ: {error}")
 
-    W = rng.standard_normal((3, 3))  # square weights: J is 3×3 but not symmetric
-    x = rng.standard_normal((1, 3))
+    W = rng.standard_normal((m, m))  # square weights: J is 3×3 but not symmetric
+    x = rng.standard_normal((1, m))
     J = sigmoid_layer_jacobian(x, W)
     numeric = numerical_jacobian(lambda x: sigmoid_layer(x, W), x)
     assert compare("right g J, square J", g @ J, g @ numeric)

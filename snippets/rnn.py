@@ -10,6 +10,7 @@ Run ``python -m snippets.rnn`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
 
@@ -77,6 +78,49 @@ def rnn_jacobian_bound(h_0, X, W_h, W_x, b):
 
 
 # --8<-- [end:functions]
+
+
+# The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,
+# tests/test_figures.py checks it against finite differences and its structure keyword.
+def sequence_input_jacobian(h_0, X, W_h, W_x, b):
+    """∂vec_r S/∂vec_r X, (T·H)×(T·D): block (t, s) is ∂h_t/∂x_s, zero for s > t and for s ≤ t
+    (J_t ⋯ J_{s+1}) Diag(1 − h_s∘h_s) W_xᵀ, the product from rnn_state_jacobian started at h_s."""
+    S = rnn_forward(h_0, X, W_h, W_x, b)
+    (T, D), H = X.shape, len(W_h)
+    jacobian = np.zeros((T * H, T * D))
+    for s in range(T):
+        local = np.diag(1 - S[s] ** 2) @ W_x.T  # ∂h_s/∂x_s, H×D
+        jacobian[s * H : (s + 1) * H, s * D : (s + 1) * D] = local
+        for t in range(s + 1, T):
+            later = rnn_state_jacobian(S[s : s + 1], X[s + 1 : t + 1], W_h, W_x, b)  # ∂h_t/∂h_s
+            jacobian[t * H : (t + 1) * H, s * D : (s + 1) * D] = later @ local
+    return jacobian
+
+
+def structure_figure():
+    """∂vec_r S/∂vec_r X for T = 4, H = 3, D = 2: 12×8, lower-triangular in blocks."""
+    h_0 = np.array([[0.2, -0.4, 0.1]])
+    X = np.array([[1.0, -0.5], [0.3, 0.8], [-1.2, 0.4], [0.6, -0.9]])  # T×D
+    W_h = np.array([[0.5, -0.3, 0.2], [0.1, 0.6, -0.4], [-0.2, 0.3, 0.4]])
+    W_x = np.array([[0.8, -0.6, 0.3], [-0.4, 0.7, 0.9]])  # D×H
+    b = np.array([[0.1, 0.0, -0.1]])
+    (T, D), H = X.shape, len(W_h)
+    jacobian = sequence_input_jacobian(h_0, X, W_h, W_x, b)
+    return Figure(
+        matrix=jacobian,
+        of=lambda inputs: rnn_forward(h_0, inputs, W_h, W_x, b),
+        at=X,
+        structure="block-lower-triangular",
+        rows="states h_{t,i}, step by step",
+        columns="inputs x_{s,j}, step by step",
+        alt=f"The {size(jacobian)} Jacobian of the {T} states ({H} units each) with respect to "
+        f"the {T} inputs ({D} each), flattened step by step: block lower-triangular, a {T}×{T} "
+        f"grid of {H}×{D} blocks, zero above the block diagonal because a state depends on "
+        "earlier inputs only, and fading below it as the products of step Jacobians shrink.",
+        caption=r"$\partial h_t/\partial x_s = J_t \cdots J_{s+1}\, \partial h_s/\partial x_s$ "
+        r"for $s \le t$ and zero for $s > t$: block lower-triangular.",
+        blocks=((H, D),) * T,
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ Run ``python -m snippets.softmax`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
 
@@ -34,13 +35,34 @@ def softmax_vjp(theta, g):
 # --8<-- [end:functions]
 
 
+# The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,
+# tests/test_figures.py checks it against finite differences and its structure keyword.
+def structure_figure():
+    """∂y/∂θ at fixed logits θ (1×5): 5×5, Diag(y) − yᵀy."""
+    theta = np.array([[1.2, -0.4, 0.3, 2.0, -1.1]])
+    jacobian = softmax_jacobian(theta)
+    return Figure(
+        matrix=jacobian,
+        of=softmax,
+        at=theta,
+        structure="diagonal-minus-rank-one",
+        rows="outputs y_i",
+        columns="logits θ_j",
+        alt=f"The {size(jacobian)} softmax Jacobian: a diagonal matrix minus a rank-one matrix, "
+        "symmetric; every entry is non-zero, the diagonal positive, the off-diagonal negative.",
+        caption=r"$\partial y/\partial\theta = \operatorname{Diag}(y) - y^\top y$: a diagonal "
+        r"minus a rank-one matrix, symmetric, every row summing to zero.",
+    )
+
+
 if __name__ == "__main__":
     # --8<-- [start:setup]
     rng = np.random.default_rng(0)
-    theta = rng.standard_normal((1, 4))  # logits, 1×4
-    g = rng.standard_normal((1, 4))  # upstream gradient ∂L/∂y, 1×4
-    Theta = rng.standard_normal((3, 4))  # a batch: 3 rows of logits, 3×4
-    G = rng.standard_normal((3, 4))  # its upstream gradient ∂L/∂Y, 3×4
+    n, N = 4, 3  # logits per row, rows in the batch
+    theta = rng.standard_normal((1, n))  # logits, 1×4
+    g = rng.standard_normal((1, n))  # upstream gradient ∂L/∂y, 1×4
+    Theta = rng.standard_normal((N, n))  # a batch: 3 rows of logits, 3×4
+    G = rng.standard_normal((N, n))  # its upstream gradient ∂L/∂Y, 3×4
     # --8<-- [end:setup]
 
     # --8<-- [start:check]

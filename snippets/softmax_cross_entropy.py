@@ -9,6 +9,7 @@ Run ``python -m snippets.softmax_cross_entropy`` to see the checks the page show
 
 import numpy as np
 
+from snippets.figures import Figure, size, stacked_blocks
 from snippets.gradcheck import compare, numerical_jacobian
 from snippets.softmax import softmax, softmax_jacobian
 
@@ -49,15 +50,45 @@ def softmax_cross_entropy_vjp(theta, y, g=1.0):
 # --8<-- [end:functions]
 
 
+# The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,
+# tests/test_figures.py checks it against finite differences and its structure keyword.
+def structure_figure():
+    """∂(ℓ_1, …, ℓ_N)/∂vec_r Θ for a fixed 3×5 minibatch: 3×15, one 1×5 block ŷ_a − y_a per row."""
+    Theta = np.array(
+        [[1.0, -0.5, 2.0, 0.3, -1.2], [0.4, 1.5, -0.8, 0.0, 0.9], [-1.0, 0.2, 0.6, 1.8, -0.3]]
+    )
+    Y = np.eye(5)[[2, 0, 4]]  # one-hot labels: classes 2, 0, 4
+    N, n = Theta.shape
+    rows = [softmax_cross_entropy_jacobian(Theta[a : a + 1], Y[a : a + 1]) for a in range(N)]
+    jacobian = stacked_blocks(rows)
+    return Figure(
+        matrix=jacobian,
+        of=lambda T: np.array(
+            [softmax_cross_entropy(T[a : a + 1], Y[a : a + 1]) for a in range(N)]
+        ),
+        at=Theta,
+        structure="block-diagonal",
+        rows="losses ℓ_a",
+        columns="logits Θ_{aj}, row by row",
+        alt=f"The {size(jacobian)} Jacobian of the {N} example losses with respect to the {N}×{n} "
+        f"logits, flattened row by row: block-diagonal, one 1×{n} block ŷ − y per example, "
+        "positive everywhere except at the label, where it is negative.",
+        caption=r"Row $a$ is $\hat{y}_a - y_a$, from example $a$ alone: block-diagonal, with one "
+        r"negative entry per row, at the label.",
+        blocks=((1, n),) * N,
+    )
+
+
 if __name__ == "__main__":
     # --8<-- [start:setup]
     rng = np.random.default_rng(0)
-    theta = rng.standard_normal((1, 4))  # logits, 1×4
+    n, N = 4, 3  # classes, rows in the minibatch
+    theta = rng.standard_normal((1, n))  # logits, 1×4
     y = np.array([[0.0, 0.0, 1.0, 0.0]])  # one-hot label (class 2), 1×4
     y_soft = np.array([[0.1, 0.1, 0.7, 0.1]])  # soft label (label smoothing), sums to 1
     y_two = np.array([[1.0, 0.0, 1.0, 0.0]])  # two positive classes: sums to 2
-    Theta = rng.standard_normal((3, 4))  # a minibatch: 3 rows of logits, 3×4
-    Y = np.eye(4)[[1, 3, 0]]  # their one-hot labels, 3×4
+    Theta = rng.standard_normal((N, n))  # a minibatch: 3 rows of logits, 3×4
+    Y = np.eye(n)[[1, 3, 0]]  # their one-hot labels, 3×4
     # --8<-- [end:setup]
 
     # --8<-- [start:check]

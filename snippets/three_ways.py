@@ -8,6 +8,7 @@ Run ``python -m snippets.three_ways`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 from snippets.network import network_forward, network_jacobians, network_loss, softmax
 
@@ -57,14 +58,40 @@ def einsum_gradients(x, y, W1, b1, W2, b2):
 # --8<-- [end:functions]
 
 
+# The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,
+# tests/test_figures.py checks it against finite differences and its structure keyword.
+def structure_figure():
+    """∂r/∂vec_r W1 = x ⊗ I_m for a fixed x (1×5) and m = 3: m×(n·m) = 3×15."""
+    x = np.array([[0.8, -1.2, 0.5, 1.5, -0.3]])
+    n, m = x.shape[1], 3
+    W1, b1 = np.ones((n, m)), np.zeros((1, m))
+    jacobian = affine_weight_jacobian(x, m)
+    return Figure(
+        matrix=jacobian,
+        of=lambda W: x @ W + b1,
+        at=W1,
+        structure="kronecker",
+        rows="hidden r_j",
+        columns="weights (W_1)_{il}, row by row",
+        alt=f"The {size(jacobian)} Jacobian of r = xW1 + b1 with respect to W1, flattened row by "
+        f"row: the Kronecker product x ⊗ I_{m}, {n} blocks of {m}×{m} side by side, block i being "
+        f"x_i times the identity; {np.count_nonzero(jacobian)} of its {jacobian.size} entries are "
+        "non-zero.",
+        caption=r"$\partial r/\partial \operatorname{vec}_r W_1 = x \otimes I_m$: entry $(j, (i, "
+        r"l))$ is $x_i\, \delta_{jl}$.",
+        factors=(x, np.eye(m)),
+    )
+
+
 if __name__ == "__main__":
     # --8<-- [start:setup]
     rng = np.random.default_rng(0)  # the same network and example as on the network page
-    x = rng.standard_normal((1, 5))  # one input, 1×5
-    y = np.eye(5)[[2]]  # its one-hot label, 1×5
-    W1, b1 = rng.standard_normal((5, 3)), rng.standard_normal((1, 3))  # 5×3, 1×3
-    W2, b2 = rng.standard_normal((3, 5)), rng.standard_normal((1, 5))  # 3×5, 1×5
-    step = {"x": rng.standard_normal((1, 5)), "W1": rng.standard_normal((5, 3))}  # dx, dW1
+    n, m, k = 5, 3, 4  # inputs, hidden units, classes: pairwise distinct
+    x = rng.standard_normal((1, n))  # one input, 1×5
+    y = np.eye(k)[[2]]  # its one-hot label, 1×4
+    W1, b1 = rng.standard_normal((n, m)), rng.standard_normal((1, m))  # 5×3, 1×3
+    W2, b2 = rng.standard_normal((m, k)), rng.standard_normal((1, k))  # 3×4, 1×4
+    step = {"x": rng.standard_normal((1, n)), "W1": rng.standard_normal((n, m))}  # dx, dW1
     # --8<-- [end:setup]
 
     # --8<-- [start:check]

@@ -9,6 +9,7 @@ Run ``python -m snippets.traces_norms`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
 
@@ -128,6 +129,35 @@ def affine_quadratic_gradient(b, X, c, D):
 
 
 # --8<-- [end:functions]
+
+
+# The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,
+# tests/test_figures.py checks it against finite differences and its structure keyword.
+def structure_figure():
+    """The Jacobian of the gradient x ↦ x(A + Aᵀ) of xAxᵀ (its Hessian), fixed A (4×4): 4×4."""
+    A = np.array(
+        [
+            [1.0, -2.0, 0.5, 0.3],
+            [0.4, 0.8, -1.5, 1.2],
+            [-0.6, 1.1, 0.2, -0.9],
+            [1.4, -0.3, 0.7, 0.6],
+        ]
+    )
+    x = np.array([[0.5, -1.0, 2.0, 0.3]])
+    basis = np.eye(len(A))[:, None, :]  # the rows e_i, 1×n each
+    jacobian = np.vstack([quadratic_form_gradient(e, A) for e in basis]).T  # linear in x
+    return Figure(
+        matrix=jacobian,
+        of=lambda v: quadratic_form_gradient(v, A),
+        at=x,
+        structure="symmetric",
+        rows="gradient entries ∂f/∂x_i",
+        columns="inputs x_j",
+        alt=f"The {size(jacobian)} Jacobian of the gradient x(A + Aᵀ) of xAxᵀ, its Hessian: "
+        "symmetric, A + Aᵀ, although A itself is not.",
+        caption=r"The Hessian of $x A x^\top$ is $A + A^\top$, symmetric whatever $A$ is: the two "
+        r"terms of the gradient merge into $2xA$ only when $A$ is symmetric too.",
+    )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ Run ``python -m snippets.vec_kronecker`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
 
@@ -121,6 +122,37 @@ def cookbook_quadratic_form_matrix(B, a, c):
 
 
 # --8<-- [end:quadratic_functions]
+
+
+# The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,
+# tests/test_figures.py checks it against finite differences and its structure keyword.
+def structure_figure():
+    """∂vec(AXB)/∂vec X = Bᵀ ⊗ A (columns stacked) for fixed A (2×3) and B (4×5): 10×12."""
+    A = np.array([[1.0, -0.5, 0.8], [0.3, 1.2, -1.0]])
+    B = np.array(
+        [
+            [0.6, -1.1, 0.4, 0.9, -0.2],
+            [1.3, 0.5, -0.7, 0.2, 0.8],
+            [-0.4, 0.9, 1.0, -0.6, 0.3],
+            [0.7, -0.3, 0.5, 1.1, -0.9],
+        ]
+    )
+    X = np.ones((A.shape[1], len(B)))  # n×m = 3×4
+    jacobian = axb_jacobian(A, B)
+    return Figure(
+        matrix=jacobian,
+        of=lambda X_transposed: (A @ X_transposed.T @ B).T,  # vec M is vec_r(Mᵀ)
+        at=X.T,
+        structure="kronecker",
+        rows="entries of AXB, column by column",
+        columns="entries of X, column by column",
+        alt=f"The {size(jacobian)} Jacobian of vec(AXB) with respect to vec X, columns stacked, "
+        "for A 2×3, X 3×4 and B 4×5: the Kronecker product Bᵀ ⊗ A, a 5×4 grid of 2×3 blocks, "
+        "each an entry of B times A.",
+        caption=r"$\partial \operatorname{vec}(AXB)/\partial \operatorname{vec} X = B^\top "
+        r"\otimes A$: every entry is an entry of $B$ times an entry of $A$.",
+        factors=(B.T, A),
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ Run ``python -m snippets.__NAME__`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
 
@@ -30,11 +31,29 @@ def square_vjp(x, g):
 # --8<-- [end:functions]
 
 
+def structure_figure():
+    """The picture on the page: ∂y/∂x at a fixed 1×5 x, 5×5, diagonal."""
+    x = np.array([[0.9, -0.4, 1.5, -1.2, 0.3]])
+    jacobian = square_jacobian(x)
+    return Figure(
+        matrix=jacobian,
+        of=square,
+        at=x,
+        structure="diagonal",
+        rows="outputs y_i",
+        columns="inputs x_j",
+        alt=f"The {size(jacobian)} Jacobian of y = x ∘ x: diagonal, entry i is 2x_i; "
+        "every off-diagonal entry is zero.",
+        caption=r"$\partial y/\partial x = \operatorname{Diag}(2x)$: diagonal.",
+    )
+
+
 if __name__ == "__main__":
     # --8<-- [start:setup]
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((1, 4))  # input, 1×4
-    g = rng.standard_normal((1, 4))  # upstream gradient ∂L/∂y, 1×4
+    n = 4  # name every size; the sizes of one example are pairwise distinct (N, n, m = 5, 4, 3)
+    x = rng.standard_normal((1, n))  # input, 1×4
+    g = rng.standard_normal((1, n))  # upstream gradient ∂L/∂y, 1×4
     # --8<-- [end:setup]
 
     # --8<-- [start:check]

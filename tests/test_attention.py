@@ -110,17 +110,27 @@ def test_attention_jacobians(T, d, d_v, causal):
 
 @pytest.mark.parametrize(("T", "d"), [(2, 1), (4, 3), (5, 7)])
 def test_score_jacobian_by_k_is_a_kronecker_product_in_column_order(T, d):
-    """∂vec_r S/∂vec_c K = (Q ⊗ I_T)/√d: K's entries taken column by column, as the page says."""
+    """∂vec_r S/∂vec K = (Q ⊗ I_T)/√d: K's entries taken column by column, as the page says."""
     Q, K, V, _ = random_head(T, d, 1)
     _, by_k, _ = attention_jacobians(Q, K, V)
-    columns_of_k = np.arange(T * d).reshape(T, d).T.ravel()  # vec_c K in terms of vec_r K
+    columns_of_k = np.arange(T * d).reshape(T, d).T.ravel()  # vec K in terms of vec_r K
     chain = np.kron(np.eye(T), V.T) @ softmax_rows_jacobian(Q @ K.T / np.sqrt(d))
     kronecker = chain @ np.kron(Q, np.eye(T)) / np.sqrt(d)
     assert_close("Kronecker form", by_k[:, columns_of_k], kronecker, 1e-13)
 
 
 @pytest.mark.parametrize("causal", MASKS)
-@pytest.mark.parametrize(("T", "d", "d_v"), [(1, 2, 2), *SHAPES])
+def test_one_token_attends_to_itself_alone(causal):
+    """T = 1: P = [[1]] whatever the score, so O = V, ∂L/∂V = G and ∂L/∂Q = ∂L/∂K = 0 exactly
+    (a relative comparison with a rounding-sized reference would test nothing here)."""
+    Q, K, V, G = random_head(1, 2, 4)
+    by_q, by_k, by_v = attention_vjp(Q, K, V, G, causal)
+    assert np.array_equal(by_v, G)
+    assert not np.any(by_q) and not np.any(by_k)
+
+
+@pytest.mark.parametrize("causal", MASKS)
+@pytest.mark.parametrize(("T", "d", "d_v"), SHAPES)
 def test_vjp(T, d, d_v, causal):
     Q, K, V, G = random_head(T, d, d_v)
     by_q, by_k, by_v = attention_vjp(Q, K, V, G, causal)
@@ -192,7 +202,7 @@ def test_mask_and_huge_scores_give_no_nan(dtype):
     assert P.dtype == dtype and np.all(np.isfinite(P)) and np.all(np.isfinite(plain))
     assert np.array_equal(P, [[1, 0, 0], [0, 1, 0], [0, 0, 1]])
     assert np.array_equal(plain, [[1, 0, 0], [0, 0.5, 0.5], [0, 0, 1]])
-    Q, K, V, G = (np.array(a, dtype=dtype) for a in random_head(3, 2, 2))
+    Q, K, V, G = (np.array(a, dtype=dtype) for a in random_head(3, 2, 4))
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         gradients = attention_vjp(1e3 * Q, 1e3 * K, V, G, causal=True)
     assert all(np.all(np.isfinite(gradient)) for gradient in gradients)
@@ -226,7 +236,7 @@ def test_column_convention_tab(T, d, d_v, causal):
 @pytest.mark.parametrize("causal", MASKS)
 @pytest.mark.parametrize(("T", "d", "d_v"), DISTINCT)
 def test_output_row_sums_are_the_row_sums_of_u(T, d, d_v, causal):
-    """(G ∘ O)1ᵀ = (P ∘ GVᵀ)1ᵀ: Σ_j P_tj Σ_c G_tc V_jc = Σ_c G_tc O_tc, with or without the mask."""
+    """(G ∘ O)1 = (P ∘ GVᵀ)1: Σ_j P_tj Σ_c G_tc V_jc = Σ_c G_tc O_tc, with or without the mask."""
     Q, K, V, G = random_head(T, d, d_v)
     P = attention_probabilities(Q @ K.T / np.sqrt(d), causal)
     D = output_row_sums(attention(Q, K, V, causal), G)
@@ -238,7 +248,7 @@ def test_output_row_sums_are_the_row_sums_of_u(T, d, d_v, causal):
 @pytest.mark.parametrize("causal", MASKS)
 @pytest.mark.parametrize(("T", "d", "d_v"), DISTINCT)
 def test_both_score_gradients_are_the_vjp_of_softmax_then_v(T, d, d_v, causal):
-    """∂L/∂S for O = softmax(S)V: U − (U1ᵀ)1 ∘ P and P ∘ (G_P − D1), against autograd and FD."""
+    """∂L/∂S for O = softmax(S)V: U − (U1)1ᵀ ∘ P and P ∘ (G_P − D1ᵀ), against autograd and FD."""
     Q, K, V, G = random_head(T, d, d_v)
     S = Q @ K.T / np.sqrt(d)
     P = attention_probabilities(S, causal)

@@ -17,12 +17,13 @@ from tests.pages import ROOT
 
 def test_mlp_backward_matches_autograd():
     rng = np.random.default_rng(0)
-    widths = [6, 5, 4, 3]
+    N, widths = 7, [6, 5, 4, 3]  # a batch of 7; widths 6 → 5 → 4 → 3, every size its own
     layers = [
         (rng.standard_normal((a, b)), rng.standard_normal((1, b)))
         for a, b in itertools.pairwise(widths)
     ]
-    X, Y = rng.standard_normal((7, 6)), np.eye(3)[rng.integers(0, 3, 7)]
+    n, k = widths[0], widths[-1]  # inputs, classes
+    X, Y = rng.standard_normal((N, n)), np.eye(k)[rng.integers(0, k, N)]
     assert abs(run.mlp_loss(X, Y, layers) - run.mlp_loss_autograd(layers, X, Y)) < 1e-12
     ours, reference = run.mlp_backward(X, Y, layers), grad(run.mlp_loss_autograd)(layers, X, Y)
     for (gW, gb), (rW, rb) in zip(ours, reference, strict=True):

@@ -40,8 +40,37 @@ def test_every_derivation_page_has_blocks():
     pages_with_snippets = {p.stem for p in (ROOT / "snippets").glob("*.py")} - {
         "__init__",
         "gradcheck",
+        "figures",  # the Figure a page's structure_figure() returns; no page of its own
     }
     pages_with_blocks = {ROOT.joinpath(b.source).stem for b in BLOCKS}
     assert pages_with_snippets <= pages_with_blocks, (
         f"snippets without a page block: {sorted(pages_with_snippets - pages_with_blocks)}"
     )
+
+
+SHARED = "snippets/gradcheck.py"
+# Lines a reader passes before a block's own first line: `import numpy as np` and a blank line.
+# It was 27 on every block when each opened with all of the shared helpers.
+MOST_LINES_BEFORE_THE_POINT = 2
+
+
+def lines_before_the_point(block) -> int:
+    """How many lines of ``block`` come before the first one its page's own snippet gives."""
+    own = [SHARED not in origin for origin in block.origins]
+    return own.index(True) if True in own else len(own)
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=[block.where for block in BLOCKS])
+def test_block_shows_its_own_lines_first(block):
+    before = lines_before_the_point(block)
+    assert before <= MOST_LINES_BEFORE_THE_POINT, (
+        f"{block.where}: {before} shared lines before the page's own; include "
+        f'"{SHARED}:numpy" first and "{SHARED}:helpers" after the page\'s functions'
+    )
+
+
+def test_lines_before_the_point_counts_the_shared_preamble():
+    shared = f"docs/p.md:3 ({SHARED}:helpers, line 1)"
+    planted = type("Block", (), {"origins": (shared, shared, "docs/p.md:4 (snippets/p.py:f)")})
+    assert lines_before_the_point(planted) == 2
+    assert lines_before_the_point(type("Block", (), {"origins": (shared,)})) == 1

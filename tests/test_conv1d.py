@@ -16,7 +16,7 @@ from snippets.conv1d import (
 from tests.gradients import assert_close, check_jacobian, check_vjp, relative_error, run_page_demo
 
 SIZES = [(1, 1), (5, 1), (5, 3), (8, 8), (17, 4)]  # (n, k)
-SIZES_2D = [(1, 1, 1, 1), (4, 5, 2, 3), (6, 6, 3, 3), (5, 3, 5, 1), (3, 7, 1, 4)]  # n1, n2, k1, k2
+SIZES_2D = [(1, 1, 1, 1), (4, 5, 2, 3), (6, 9, 4, 2), (5, 3, 5, 1), (3, 7, 1, 4)]  # n1, n2, k1, k2
 
 
 def conv1d_reference(x, w):
@@ -175,7 +175,8 @@ def test_page_demo_checks_pass_and_mistakes_fail():
 def test_mistake_is_the_valid_convolution_not_the_full_one():
     """The mistake's np.convolve(x, g, "valid") is x ⋆ flip(g), length k; x * g has n + m − 1."""
     rng = np.random.default_rng(3)
-    x, g = rng.standard_normal(7), rng.standard_normal(5)
+    n, m = 7, 5
+    x, g = rng.standard_normal(n), rng.standard_normal(m)
     valid = np.convolve(x, g, mode="valid")
     np.testing.assert_allclose(valid, np.correlate(x, g[::-1], mode="valid"), rtol=1e-14)
-    assert valid.shape == (3,) and np.convolve(x, g, mode="full").shape == (7 + 5 - 1,)
+    assert valid.shape == (n - m + 1,) and np.convolve(x, g, mode="full").shape == (n + m - 1,)

@@ -7,7 +7,7 @@ import pytest
 from snippets.conventions import linear, linear_jacobian, linear_vjp
 from tests.gradients import check_jacobian, check_vjp, run_page_demo
 
-SHAPES = [(1, 1), (2, 3), (4, 3), (5, 5)]
+SHAPES = [(1, 1), (2, 3), (4, 3), (5, 2)]  # (n, m): distinct, so W and Wᵀ differ in shape
 
 
 @pytest.mark.parametrize(("n", "m"), SHAPES)
@@ -28,8 +28,8 @@ def test_vjp(n, m):
 
 def test_column_convention_tab():
     """Column form: r = Wᵀx, ∇_x L = W ∇_r L, the transpose of the row result."""
-    rng = np.random.default_rng(1)
-    W, g = rng.standard_normal((4, 3)), rng.standard_normal((1, 3))
+    rng, n, m = np.random.default_rng(1), 4, 3
+    W, g = rng.standard_normal((n, m)), rng.standard_normal((1, m))
     np.testing.assert_allclose(W @ g.T, linear_vjp(W, g).T, rtol=1e-14)
 
 
@@ -42,7 +42,7 @@ def test_page_demo_checks_pass_and_mistakes_fail():
 def test_square_w_mistakes_wrong_numbers_or_wrong_shape_only():
     """Square W: taking ∂r/∂x as W has the right shape and wrong numbers; (g Wᵀ)ᵀ only the shape."""
     rng = np.random.default_rng(2)
-    W, g = rng.standard_normal((3, 3)), rng.standard_normal((1, 3))
+    W, g = rng.standard_normal((3, 3)), rng.standard_normal((1, 3))  # square on purpose
     assert W.shape == linear_jacobian(W).shape
     assert not np.allclose(W, linear_jacobian(W), rtol=1e-2)
     column = (g @ W.T).T

@@ -281,7 +281,7 @@ def test_derivative_of_inverse_is_the_jacobian_times_dy_dt(n):
 def test_matrix_exponential(scale):
     """Against e^Y = Q Diag(e^λ) Qᵀ for a symmetric Y, and e^{Y} e^{−Y} = I for any Y."""
     rng = rng_for(int(scale * 10))
-    M = rng.standard_normal((4, 4))
+    M = rng.standard_normal((4, 4))  # square
     S = scale * (M + M.T) / 2
     eigenvalues, Q = np.linalg.eigh(S)
     assert_close(
@@ -358,8 +358,9 @@ def test_projection_onto_each_structure(n):
 
 def test_wide_gram_matrix_is_singular():
     """For a wide X (n < m), XᵀX (m×m) has rank n: det(XᵀX) = 0, no log-determinant."""
-    X = rng_for(10).standard_normal((2, 3))
-    assert np.linalg.matrix_rank(X.T @ X) == 2
+    n, m = 2, 3
+    X = rng_for(10).standard_normal((n, m))
+    assert np.linalg.matrix_rank(X.T @ X) == n
     assert abs(np.linalg.det(X.T @ X)) < 1e-12
 
 
@@ -398,7 +399,7 @@ def test_toeplitz_projection_is_the_gradient_among_toeplitz_matrices(n):
     assert_close(
         "P is Toeplitz", from_parameters(toeplitz_gradient(P) / lengths(n), basis), P, 1e-12
     )
-    directions = [from_parameters(p, basis) for p in rng.standard_normal((5, 1, 2 * n - 1))]
+    directions = [from_parameters(p, basis) for p in rng.standard_normal((4, 1, 2 * n - 1))]
     f = f_numpy(a, b)
     numeric = np.array([(f(X + 1e-6 * E) - f(X - 1e-6 * E)) / 2e-6 for E in directions])
     ours = np.array([np.sum(P * E) for E in directions])
@@ -430,23 +431,23 @@ def test_cookbook_symmetric_rule_is_the_free_entry_gradient(n):
 
 def test_common_mistakes_are_wrong():
     """−X⁻¹GX⁻¹, det(X)X⁻¹, X(XᵀX)⁻¹, −Y⁻²Ẏ, e^Y Ẏ, diagonal means: each fails."""
-    rng = rng_for(8)
-    X, G = well_conditioned(4, rng), rng.standard_normal((4, 4))
+    rng, n, m = rng_for(8), 4, 3  # X is n×n, X_tall n×m
+    X, G = well_conditioned(n, rng), rng.standard_normal((n, n))
     X_inverse = np.linalg.inv(X)
     assert relative_error(-X_inverse @ G @ X_inverse, inverse_vjp(X, G)) > 0.1
-    A, B = well_conditioned(4, rng), well_conditioned(4, rng)
+    A, B = well_conditioned(n, rng), well_conditioned(n, rng)
     right = det_of_square_product_gradient(A, X, B)
     assert relative_error(np.linalg.det(A @ X @ B) * X_inverse, right) > 0.1
-    X_tall = rng.standard_normal((4, 3))
+    X_tall = rng.standard_normal((n, m))
     wrong = X_tall @ np.linalg.inv(X_tall.T @ X_tall)
     assert relative_error(wrong, log_det_gram_gradient(X_tall)) == pytest.approx(0.5)
-    Y_dot = rng.standard_normal((4, 4))
+    Y_dot = rng.standard_normal((n, n))
     assert relative_error(-X_inverse @ X_inverse @ Y_dot, inverse_derivative(X, Y_dot)) > 0.1
     e_Y = matrix_exponential(X / 4)
     derivative = matrix_exponential(X / 4 + 1e-6 * Y_dot) - matrix_exponential(X / 4 - 1e-6 * Y_dot)
     assert relative_error(e_Y @ Y_dot, derivative / 2e-6) > 0.1
     assert np.trace(e_Y @ Y_dot) == pytest.approx(np.trace(derivative / 2e-6), rel=1e-6)
-    assert relative_error(toeplitz_gradient(G) / lengths(4), toeplitz_gradient(G)) > 0.1
+    assert relative_error(toeplitz_gradient(G) / lengths(n), toeplitz_gradient(G)) > 0.1
     P = X + X.T  # symmetric: X⁻ᵀ = X⁻¹, so the first two slips pass by accident
     P_inverse = np.linalg.inv(P)
     assert_close("−P⁻¹GP⁻¹", -P_inverse @ G @ P_inverse, inverse_vjp(P, G), 1e-12)

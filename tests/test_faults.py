@@ -108,8 +108,9 @@ AFFINE_PAGE = (
 Check:
 
 ```python title="the input VJP"
---8<-- "snippets/gradcheck.py:helpers"
+--8<-- "snippets/gradcheck.py:numpy"
 --8<-- "snippets/affine_fixture.py:functions"
+--8<-- "snippets/gradcheck.py:helpers"
 rng = np.random.default_rng(0)
 x, W, g = rng.standard_normal((1, 3)), rng.standard_normal((3, 3)), rng.standard_normal((1, 3))
 numeric = g @ numerical_jacobian(lambda x: x @ W, x)
@@ -122,7 +123,7 @@ assert compare("gx", affine_input_vjp(W, g), numeric)
 BLOCK_FAULTS = {
     "gradient off by a transpose": (
         AFFINE_VJP.format(transpose=""),
-        ["AssertionError", "at docs/affine.md:15:", "gx: DIFFERS"],
+        ["AssertionError", "at docs/affine.md:16:", "gx: DIFFERS"],
     ),
     "snippet with a syntax error": (
         AFFINE_VJP.format(transpose=".T)"),

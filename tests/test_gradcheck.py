@@ -54,7 +54,7 @@ def test_compare_accepts_an_error_equal_to_the_tolerance(capsys, tolerance):
 
 def test_numerical_jacobian_is_row_major_for_matrices():
     """Entry (a, b) is ∂f(X).ravel()[a]/∂X.ravel()[b], as autograd's flattened Jacobian."""
-    rng = np.random.default_rng(0)
-    X, A = rng.standard_normal((2, 3)), rng.standard_normal((3, 4))
+    rng, N, n, m = np.random.default_rng(0), 2, 3, 4
+    X, A = rng.standard_normal((N, n)), rng.standard_normal((n, m))
     ours = numerical_jacobian(lambda X: np.tanh(X @ A), X)
     assert relative_error(ours, autograd_jacobian(lambda X: anp.tanh(anp.dot(X, A)), X)) < 1e-8

@@ -11,7 +11,9 @@ from hooks.katex import on_post_page
 def page(tmp_path, source="# P\n\nThe layer $xW + b$ and $\\frac{a}{$.\n", name="p.md"):
     path = tmp_path / name
     path.write_text(source)
-    return SimpleNamespace(file=SimpleNamespace(src_uri=name, abs_src_path=str(path)))
+    return SimpleNamespace(
+        file=SimpleNamespace(src_uri=name, abs_src_path=str(path)), url=name.replace(".md", "/")
+    )
 
 
 def test_inline_and_display_math_are_rendered(tmp_path):
@@ -63,3 +65,14 @@ def test_malformed_formula_names_page_line_and_formula(tmp_path):
 def test_non_ascii_in_math_is_an_error(tmp_path):
     with pytest.raises(PluginError, match="unicodeTextInMathMode"):
         on_post_page('<span class="arithmatex">\\(ŷ\\)</span>', page(tmp_path), None)
+
+
+def test_the_fonts_of_the_first_formulas_load_with_the_stylesheets(tmp_path):
+    head = '<head><link rel="stylesheet" href="../a.css"><link rel="stylesheet" href="b.css">'
+    out = on_post_page(head + '<span class="arithmatex">\\(x\\)</span>', page(tmp_path), None)
+    preload = '<link rel="preload" href="../assets/katex/fonts/KaTeX_{}.woff2" as="font"'
+    assert out.index(preload.format("Main-Regular")) < out.index(preload.format("Math-Italic"))
+    assert out.index(preload.format("Math-Italic")) < out.index('href="../a.css"')
+    assert out.count('rel="preload"') == 2 and out.count("crossorigin") == 2
+    digits = on_post_page(head + '<span class="arithmatex">\\(2\\)</span>', page(tmp_path), None)
+    assert digits.count('rel="preload"') == 1  # no italic letter, no KaTeX_Math

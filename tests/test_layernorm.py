@@ -146,12 +146,13 @@ def test_forward_matches_the_definition(N, n):
 
 def test_finite_for_constant_rows_and_large_offsets():
     X = np.array([[2.0, 2.0, 2.0, 2.0], [1e4, 1e4 + 1, 1e4 - 1, 1e4 + 2]])
-    gamma, G = np.ones((1, 4)), np.ones((2, 4))
+    N, n = X.shape  # 2 rows of 4
+    gamma, G = np.ones((1, n)), np.ones((N, n))
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         grads = layer_norm_vjp(X, gamma, G, 1e-5)
-        Y = layer_norm(X, gamma, np.zeros((1, 4)), 1e-5)
+        Y = layer_norm(X, gamma, np.zeros((1, n)), 1e-5)
     assert all(np.all(np.isfinite(grad)) for grad in grads) and np.all(np.isfinite(Y))
-    assert np.array_equal(Y[0], np.zeros(4)), "a constant row normalizes to 0 thanks to ε"
+    assert np.array_equal(Y[0], np.zeros(n)), "a constant row normalizes to 0 thanks to ε"
     assert_close("offset removed", Y[1], normalize_rows(X[1:] - 1e4, 1e-5)[0][0], 1e-9)
 
 
@@ -176,7 +177,7 @@ def test_column_convention_tab(n):
 @pytest.mark.parametrize("eps", EPSILONS)
 @pytest.mark.parametrize(("N", "n"), DISTINCT)
 def test_constant_upstream_gradient_of_x_hat_gives_zero(N, n, eps):
-    """Ĝ = G ∘ γ = c1 (c N×1): 1(I − 1ᵀ1/n) = 0 and 1x̂ᵀ = 0, so ∂L/∂X = 0; autograd agrees."""
+    """Ĝ = G ∘ γ = c1 (c N×1): 1(I − 11ᵀ/n) = 0 and 1x̂ᵀ = 0, so ∂L/∂X = 0; autograd agrees."""
     X, gamma, beta, G = random_layer(N, n)
     c = G[:, :1]  # N×1
     ones = np.ones((1, n))
@@ -281,13 +282,13 @@ def test_x_hat_unchanged_by_positive_factor_only_when_eps_is_0():
 
 def test_first_part_is_direct_path_plus_mean():
     """(1/s)(I − 𝟏ᵀ𝟏/n), the Jacobian of (x − μ𝟏)/s with s held: the direct path I plus μ's."""
-    eps = 1e-5
-    x = np.random.default_rng(8).standard_normal((1, 5))
+    eps, n = 1e-5, 5
+    x = np.random.default_rng(8).standard_normal((1, n))
     _, s = normalize_rows(x, eps)
-    first = (np.eye(5) - np.ones((5, 5)) / 5) / s
+    first = (np.eye(n) - np.ones((n, n)) / n) / s
     held_s = numerical_jacobian(lambda z: (z - z.mean(axis=1, keepdims=True)) / s, x)
     assert_close("direct path + μ", first, held_s, FINITE_DIFFERENCE_TOLERANCE)
     mean_only = numerical_jacobian(
-        lambda z: -z.mean(axis=1, keepdims=True) * np.ones((1, 5)) / s, x
+        lambda z: -z.mean(axis=1, keepdims=True) * np.ones((1, n)) / s, x
     )
-    assert_close("μ's part alone", -np.ones((5, 5)) / 5 / s, mean_only, FINITE_DIFFERENCE_TOLERANCE)
+    assert_close("μ's part alone", -np.ones((n, n)) / n / s, mean_only, FINITE_DIFFERENCE_TOLERANCE)

@@ -1,4 +1,4 @@
-"""docs/log_softmax.md ↔ snippets/log_softmax.py: ∂z/∂θ = I − 1ᵀ softmax(θ), VJP g − (Σ g_j) y."""
+"""docs/log_softmax.md ↔ snippets/log_softmax.py: ∂z/∂θ = I − 1 softmax(θ), VJP g − (Σ g_j) y."""
 
 import math
 
@@ -65,13 +65,13 @@ def test_jacobian(n):
 
 @pytest.mark.parametrize("n", WIDTHS)
 def test_jacobian_structure(n):
-    """The identity minus 1ᵀ y; rows sum to zero, rank n − 1; Diag(1/y) times softmax's."""
+    """The identity minus 1y (1 a column); rows sum to 0, rank n − 1; Diag(1/y) times softmax's."""
     theta = logits((1, n), 1)
     jacobian, y = log_softmax_jacobian(theta), softmax(theta)
     assert jacobian.shape == (n, n)
-    assert_close("I − J = 1ᵀ y, every row y", np.eye(n) - jacobian, np.ones((n, 1)) @ y, 1e-15)
+    assert_close("I − J = 1 y, every row y", np.eye(n) - jacobian, np.ones((n, 1)) @ y, 1e-15)
     assert np.max(np.abs(jacobian @ np.ones((n, 1)))) < 1e-15, "rows must sum to zero"
-    assert np.linalg.matrix_rank(jacobian) == n - 1, "the null space is spanned by 1ᵀ alone"
+    assert np.linalg.matrix_rank(jacobian) == n - 1, "the null space is spanned by 1 alone"
     softmax_jacobian = np.diag(y[0]) - y.T @ y
     assert_close("J = Diag(1/y) (Diag(y) − yᵀy)", jacobian, softmax_jacobian / y.T, 1e-12)
     assert relative_error(jacobian, jacobian.T) > 1e-2, "not symmetric"

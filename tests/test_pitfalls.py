@@ -145,11 +145,12 @@ def softmax_case(wrong_vjp):
 
 
 def mean(rng, k):
+    n, m = 4, 6  # inputs, classes: no batch size k of the test is 4 or 6
     X, W, b, Y = (
-        rng.standard_normal((k, 3)),
-        rng.standard_normal((3, 4)),
-        rng.standard_normal((1, 4)),
-        one_hot(rng, k, 4),
+        rng.standard_normal((k, n)),
+        rng.standard_normal((n, m)),
+        rng.standard_normal((1, m)),
+        one_hot(rng, k, m),
     )
     return Pitfall(
         W,
@@ -226,15 +227,15 @@ def test_sigmoid_layer_jacobian(n, m):
 
 
 def test_forwards_match_their_definitions():
-    rng = np.random.default_rng(1)
-    theta, y = 3 * rng.standard_normal((4, 6)), one_hot(rng, 4, 6)
+    rng, N, n, m = np.random.default_rng(1), 4, 3, 6
+    theta, y = 3 * rng.standard_normal((N, m)), one_hot(rng, N, m)
     assert relative_error(softmax(theta), softmax_reference(theta)) < 1e-14
     assert relative_error(log_softmax(theta), np.log(softmax_reference(theta))) < 1e-14
     assert relative_error(cross_entropy(theta, y), cross_entropy_reference(theta, y)) < 1e-14
     assert relative_error(sigmoid(theta), sigmoid_reference(theta)) < 1e-14
-    X, W, b = rng.standard_normal((4, 3)), rng.standard_normal((3, 6)), rng.standard_normal((1, 6))
+    X, W, b = rng.standard_normal((N, n)), rng.standard_normal((n, m)), rng.standard_normal((1, m))
     losses = [cross_entropy(X[k : k + 1] @ W + b, Y[None]) for k, Y in enumerate(y)]
-    assert relative_error(mean_cross_entropy(X, W, b, y), np.sum(losses) / 4) < 1e-14
+    assert relative_error(mean_cross_entropy(X, W, b, y), np.sum(losses) / N) < 1e-14
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -263,11 +264,12 @@ def test_page_claims():
     # 7: the softmax Jacobian is symmetric, so g Jᵀ = g J there and the mix-up hides.
     assert np.array_equal(softmax_jacobian(theta), softmax_jacobian(theta).T)
     # 6: with a batch of one, the mean and the sum agree, so N = 1 cannot catch the 1/N.
+    n, m = 3, 4
     X, W, b, Y = (
-        rng.standard_normal((1, 3)),
-        rng.standard_normal((3, 4)),
-        rng.standard_normal((1, 4)),
-        one_hot(rng, 1, 4),
+        rng.standard_normal((1, n)),
+        rng.standard_normal((n, m)),
+        rng.standard_normal((1, m)),
+        one_hot(rng, 1, m),
     )
     assert np.allclose(
         mean_cross_entropy_weight_gradient(X, W, b, Y),
@@ -287,14 +289,14 @@ def test_page_demo_checks_pass_and_mistakes_fail():
 
 def test_column_convention_tab():
     """Layout box, column tab: ∇ₓL = Jᵀ ∇ₕL = W (σ'(r) ∘ ∇ₕL) with r = Wᵀx, x and ∇ₕL n×1, m×1."""
-    rng = np.random.default_rng(7)
-    x, W, g = rng.standard_normal((1, 4)), rng.standard_normal((4, 3)), rng.standard_normal((1, 3))
+    rng, n, m = np.random.default_rng(7), 4, 3
+    x, W, g = rng.standard_normal((1, n)), rng.standard_normal((n, m)), rng.standard_normal((1, m))
     J = sigmoid_layer_jacobian(x, W)
     x_column, g_column = x.T, g.T
     r_column = W.T @ x_column
     column = J.T @ g_column
     assert np.allclose(column, W @ (sigmoid_derivative(r_column) * g_column))
-    assert column.shape == (4, 1)
+    assert column.shape == (n, 1)
     assert relative_error(column, (g @ J).T) < 1e-14
 
 
@@ -342,12 +344,12 @@ def test_page_block_defines_only_functions_it_uses(block):
 
 def test_each_wrong_form_is_exactly_the_formula_the_page_shows():
     """The wrong forms are pinned to their written-out formulas, not only to 'differs'."""
-    rng = np.random.default_rng(7)
-    theta, g, y = rng.standard_normal((3, 5)), rng.standard_normal((3, 5)), one_hot(rng, 3, 5)
+    rng, N, m, n = np.random.default_rng(7), 3, 5, 4
+    theta, g, y = rng.standard_normal((N, m)), rng.standard_normal((N, m)), one_hot(rng, N, m)
     x, W, g_layer = (
-        rng.standard_normal((1, 4)),
-        rng.standard_normal((4, 4)),
-        rng.standard_normal((1, 4)),
+        rng.standard_normal((1, n)),
+        rng.standard_normal((n, n)),
+        rng.standard_normal((1, n)),
     )
     y_hat = np.exp(theta) / np.exp(theta).sum(axis=1, keepdims=True)
     s = g * y_hat

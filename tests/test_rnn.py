@@ -20,7 +20,7 @@ from tests.gradients import (
 )
 
 # (T steps, H hidden units, D inputs); (6, 4, 3) is the page's network.
-SIZES = [(1, 1, 1), (1, 3, 2), (4, 3, 2), (6, 4, 3), (5, 5, 1), (9, 2, 4)]
+SIZES = [(1, 1, 1), (1, 3, 2), (4, 3, 2), (6, 4, 3), (5, 6, 1), (9, 2, 4)]
 VARIABLES = ["h_0", "X", "W_h", "W_x", "b"]
 
 
@@ -137,14 +137,14 @@ def test_bound_on_the_product(T, H, D):
 @pytest.mark.parametrize("T", [1, 7, 30])
 def test_bound_is_attained_with_states_at_zero(s, T):
     """h_0 = 0, x_t = 0, b = 0: every h_t is 0, ∂h_T/∂h_0 = (W_hᵀ)^T, norm s^T for W_h = sQ."""
-    rng = np.random.default_rng(T)
-    Q = np.linalg.qr(rng.standard_normal((5, 5)))[0]
+    rng, H, D = np.random.default_rng(T), 5, 2
+    Q = np.linalg.qr(rng.standard_normal((H, H)))[0]
     a = {
-        "h_0": np.zeros((1, 5)),
-        "X": np.zeros((T, 2)),
+        "h_0": np.zeros((1, H)),
+        "X": np.zeros((T, D)),
         "W_h": s * Q,
-        "W_x": rng.standard_normal((2, 5)),
-        "b": np.zeros((1, 5)),
+        "W_x": rng.standard_normal((D, H)),
+        "b": np.zeros((1, H)),
     }
     jacobian = rnn_state_jacobian(**a)
     assert_close("(W_hᵀ)^T", jacobian, np.linalg.matrix_power(s * Q.T, T), 1e-12)
@@ -213,9 +213,10 @@ def test_growth_away_from_zero_states():
 
 def test_states_at_zero_are_not_enough_for_growth():
     """A nilpotent W_h with ‖W_h‖₂ = 3 and every tanh′ = 1: the product is 0 after H = 2 steps."""
-    W_h = np.array([[0.0, 3.0], [0.0, 0.0]])
-    a = {"h_0": np.zeros((1, 2)), "X": np.zeros((5, 1)), "W_h": W_h}
-    a.update(W_x=np.ones((1, 2)), b=np.zeros((1, 2)))
+    T, H, D = 5, 2, 1
+    W_h = np.array([[0.0, 3.0], [0.0, 0.0]])  # H×H
+    a = {"h_0": np.zeros((1, H)), "X": np.zeros((T, D)), "W_h": W_h}
+    a.update(W_x=np.ones((D, H)), b=np.zeros((1, H)))
     assert_close("‖W_h‖₂", np.linalg.norm(W_h, 2), 3.0, 1e-15)
     np.testing.assert_array_equal(rnn_forward(**a), 0.0)
     np.testing.assert_array_equal(rnn_state_jacobian(**a), 0.0)
@@ -224,7 +225,7 @@ def test_states_at_zero_are_not_enough_for_growth():
 def test_spectral_radius_equals_the_norm_for_normal_w_h_only():
     """Symmetric (normal, not orthogonal) W_h: ρ = ‖W_h‖₂; a non-normal one can have ρ far below."""
     rng = np.random.default_rng(4)
-    A = rng.standard_normal((4, 4))
+    A = rng.standard_normal((4, 4))  # square
     symmetric = A + A.T
     rho = np.max(np.abs(np.linalg.eigvals(symmetric)))
     assert_close("ρ = ‖W_h‖₂, symmetric", rho, np.linalg.norm(symmetric, 2), 1e-12)

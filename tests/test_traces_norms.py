@@ -162,15 +162,15 @@ def test_trace_of_axbx(n, m, p, q):
 
 
 @pytest.mark.parametrize("n", SQUARE)
-@pytest.mark.parametrize("k", [1, 2, 3, 4])
-def test_trace_of_power(n, k):
-    rng = rng_for(n, k)
+@pytest.mark.parametrize("power", [1, 2, 3, 4])  # an exponent, not a size
+def test_trace_of_power(n, power):
+    rng = rng_for(n, power)
     (X,) = draw(rng, (n, n))
     check_gradient(
-        f"tr(X^{k}) → {k}(X^{k - 1})ᵀ",
-        trace_power_gradient(X, k),
-        lambda Y: np.trace(np.linalg.matrix_power(Y, k)),
-        lambda Y: anp.trace(reduce(anp.dot, [Y] * k)),
+        f"tr(X^{power}) → {power}(X^{power - 1})ᵀ",
+        trace_power_gradient(X, power),
+        lambda Y: np.trace(np.linalg.matrix_power(Y, power)),
+        lambda Y: anp.trace(reduce(anp.dot, [Y] * power)),
         X,
         rng,
     )
@@ -208,8 +208,8 @@ def test_frobenius_norm(n, m, p, q):
 def test_frobenius_norm_has_no_gradient_at_zero():
     """At X = 0 the norm is a cone, ‖tE‖_F = |t| ‖E‖_F: it rises at slope ‖E‖_F along E and
     along −E, which no linear map G : E does, so there is no gradient; the function says so."""
-    rng = rng_for(0)
-    zero, (E,) = np.zeros((3, 4)), draw(rng, (3, 4))
+    rng, n, m = rng_for(0), 3, 4
+    zero, (E,) = np.zeros((n, m)), draw(rng, (n, m))
     with pytest.raises(ValueError, match="no gradient at X = 0"):
         frobenius_norm_gradient(zero)
     step = 1e-6
@@ -381,16 +381,16 @@ def test_shortcuts_with_a_two_need_a_symmetric_matrix(n, m, p, q):
 
 def test_tr_axtb_missing_transpose_is_wrong():
     """AᵀBᵀ, the tr(AXB) answer, is ∂f/∂(Xᵀ): m×n, and BA is its transpose."""
-    rng = rng_for(7)
-    A, B = draw(rng, (2, 3), (4, 2))
-    assert trace_axtb_gradient(A, B).shape == (4, 3)
-    assert (A.T @ B.T).shape == (3, 4)
+    rng, n, m, p = rng_for(7), 4, 3, 2
+    A, B = draw(rng, (p, m), (n, p))
+    assert trace_axtb_gradient(A, B).shape == (n, m)
+    assert (A.T @ B.T).shape == (m, n)
     assert_close("BA = (AᵀBᵀ)ᵀ", trace_axtb_gradient(A, B), (A.T @ B.T).T, 1e-15)
 
 
 def test_numerical_gradient_is_the_jacobian_laid_out():
-    rng = rng_for(8)
-    A, X = draw(rng, (3, 4), (4, 3))
+    rng, n, m = rng_for(8), 4, 3
+    A, X = draw(rng, (m, n), (n, m))
     numeric = numerical_gradient(lambda Y: np.trace(A @ Y), X)
     assert numeric.shape == X.shape
     assert_close("tr(AX) by differences", numeric, A.T, 1e-6)

@@ -114,7 +114,7 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ),
     (
         "layernorm",
-        "centring = np.eye(n) - np.ones((n, n)) / n  # I − 1ᵀ1/n",
+        "centring = np.eye(n) - np.ones((n, n)) / n  # I − 11ᵀ/n",
         "- -> +",
     ): (
         "the check states J1 = 0: with that, J(I + 11ᵀ/n) = J as well as J(I − 11ᵀ/n) = J, so "

@@ -29,7 +29,12 @@ def test_notebook_is_stored_without_outputs(notebook):
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
 def test_built_page_shows_fresh_outputs(notebook):
     html = built_page(notebook).read_text()
-    assert "data:image/png;base64," in html, "no figure: the notebook was not executed"
+    figures = re.findall(r'<img alt="([^"]+)" src="(figures/[0-9a-f]{16}\.png)"', html)
+    assert figures, "no figure: the notebook was not executed"
+    assert 'src="data:image' not in html, "a figure is still inline (hooks/notebook_figures.py)"
+    for alt, src in figures:
+        assert (built_page(notebook).parent / src).is_file(), f"{src} is not in site/"
+        assert "No description" not in alt
     assert not re.search(r'<div[^>]*data-mime-type="application/vnd.jupyter.stderr"', html), (
         "a cell wrote to stderr (a warning or an error)"
     )
