@@ -20,7 +20,7 @@ UV_COMPILE := $(BIN)/uv pip compile --quiet --generate-hashes --no-emit-index-ur
   --no-emit-find-links --custom-compile-command "make lock"
 SITE_BUILD := build/site-next
 
-.PHONY: help serve test check site lint format lock lock-check new page examples search-table browser clean audit links bench mutants
+.PHONY: help serve test check site lint format lock lock-check new page cheatsheet examples search-table browser clean audit links bench mutants
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -75,6 +75,9 @@ page: $(VENV)/.installed node_modules/.installed ## The fast loop for one page: 
 
 search-table: $(VENV)/.installed browser ## Re-measure where each real question in the search table lands (after make site)
 	$(PY) tools/search_table.py site
+
+cheatsheet: $(VENV)/.installed ## Rewrite the tables of docs/cheatsheet.md from the CHEAT_SHEET rows of snippets/*.py
+	$(PY) tools/cheatsheet.py
 
 examples: $(VENV)/.installed ## Rewrite the printed outputs pages show, from a run: make examples [NAME=rmsnorm]
 	$(PY) tools/update_examples.py $(NAME)

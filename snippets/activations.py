@@ -7,6 +7,7 @@ Run ``python -m snippets.activations`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.cheatsheet_rows import Row
 from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
@@ -46,6 +47,19 @@ def sigmoid_derivative(r):
 
 
 # --8<-- [end:derivative_functions]
+
+
+# Its rows of the cheat sheet: `make cheatsheet` writes them into docs/cheatsheet.md.
+CHEAT_SHEET_LINK = "activations"
+CHEAT_SHEET = [
+    Row(
+        table="Core",
+        operation=r"$h = \sigma(r)$, element-wise",
+        jacobian=r"$\operatorname{Diag}(\sigma'(r))$, diagonal",
+        vjp=r"$g \circ \sigma'(r) = g \circ h \circ (1 - h)$",
+        functions=("sigmoid_vjp",),
+    ),
+]
 
 
 # The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,

@@ -8,6 +8,7 @@ Run ``python -m snippets.affine`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.cheatsheet_rows import Row
 from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
@@ -76,6 +77,33 @@ def column_affine_vjp(W, X, G):
 
 
 # --8<-- [end:column_functions]
+
+
+# Its rows of the cheat sheet: `make cheatsheet` writes them into docs/cheatsheet.md.
+CHEAT_SHEET_LINK = "affine"
+CHEAT_SHEET = [
+    Row(
+        table="Core",
+        operation=r"$r = xW + b$, input",
+        jacobian=r"$W^\top$",
+        vjp=r"$g W^\top$",
+        functions=("affine_vjp",),
+    ),
+    Row(
+        table="Core",
+        operation=r"$r = xW + b$, weights",
+        jacobian=r"$x \otimes I_m$ (row-major vec)",
+        vjp=r"$x^\top g$; batch $X^\top G$",
+        functions=("affine_vjp",),
+    ),
+    Row(
+        table="Core",
+        operation=r"$r = xW + b$, bias",
+        jacobian=r"$I_m$",
+        vjp=r"$g$; batch $\mathbf{1}_N^\top G$",
+        functions=("affine_vjp",),
+    ),
+]
 
 
 # The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,

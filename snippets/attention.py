@@ -9,6 +9,7 @@ Run ``python -m snippets.attention`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.cheatsheet_rows import Row
 from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
@@ -99,6 +100,35 @@ def attention_vjp_flash(Q, K, V, G, causal=False):
 
 
 # --8<-- [end:functions]
+
+
+# Its rows of the cheat sheet: `make cheatsheet` writes them into docs/cheatsheet.md.
+CHEAT_SHEET_LINK = "attention"
+CHEAT_SHEET = [
+    Row(
+        table="Layers",
+        operation=r"attention, $P = \operatorname{softmax}(QK^\top/\sqrt{d})$ row-wise, $O = PV$",
+        jacobian=r"block-diagonal: $\operatorname{Diag}(p_t) - p_t^\top p_t$ per row",
+        vjp=(
+            r"$\partial L/\partial V = P^\top G$; $\partial L/\partial Q = G_S K/\sqrt{d}$; "
+            r"$\partial L/\partial K = G_S^\top Q/\sqrt{d}$, with "
+            r"$G_S = U - \operatorname{Diag}(U\mathbf{1}_T)\,P$, $U = P \circ (GV^\top)$"
+        ),
+        functions=("attention_vjp",),
+    ),
+    Row(
+        table="Layers",
+        operation=r"attention, FlashAttention's backward (the same gradients)",
+        jacobian=r"as above",
+        vjp=(
+            r"$G_S = P \circ (G V^\top - D\,\mathbf{1}_T^\top)$ with "
+            r"$D = (G \circ O)\mathbf{1}_{d_v}$ ($T \times 1$), the row sums of "
+            r"$P \circ (GV^\top)$ without $P$"
+        ),
+        functions=("attention_vjp_flash",),
+        anchor="the-form-flashattention-computes",
+    ),
+]
 
 
 # The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,

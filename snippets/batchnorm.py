@@ -9,6 +9,7 @@ Run ``python -m snippets.batchnorm`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.cheatsheet_rows import Row
 from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
@@ -116,6 +117,48 @@ def batch_norm_vjp_along_x_hat(X, gamma, k, eps):
 
 
 # --8<-- [end:functions]
+
+
+# Its rows of the cheat sheet: `make cheatsheet` writes them into docs/cheatsheet.md.
+CHEAT_SHEET_LINK = "batch norm"
+CHEAT_SHEET = [
+    Row(
+        table="Layers",
+        operation=r"batch norm, training, per column",
+        jacobian=(
+            r"$d$ blocks $\frac{\gamma_i}{s_i}\big(I - \frac1N\mathbf{1}_N\mathbf{1}_N^\top - "
+            r"\frac1N \hat{x}_i\hat{x}_i^\top\big)$"
+        ),
+        vjp=(
+            r"$\frac1N\big(NG - \mathbf{1}_N\,\partial_\beta L - \hat{X} \circ "
+            r"(\mathbf{1}_N\,\partial_\gamma L)\big)\operatorname{Diag}(\gamma/s)$"
+        ),
+        functions=("batch_norm_vjp",),
+    ),
+    Row(
+        table="Layers",
+        operation=r"batch norm, training, $\gamma$ and $\beta$",
+        jacobian=(
+            r"$\partial Y_{ai}/\partial \gamma_i = \hat{X}_{ai}$, "
+            r"$\partial Y_{ai}/\partial \beta_i = 1$"
+        ),
+        vjp=(
+            r"$\partial_\gamma L = \mathbf{1}_N^\top(G \circ \hat{X})$; "
+            r"$\partial_\beta L = \mathbf{1}_N^\top G$"
+        ),
+        functions=("batch_norm_vjp",),
+    ),
+    Row(
+        table="Layers",
+        operation=(
+            r"batch norm, inference, fixed $\mu_{\text{run}}$, "
+            r"$s_{\text{run}} = \sqrt{\sigma^2_{\text{run}} + \epsilon}$"
+        ),
+        jacobian=r"diagonal: $\operatorname{Diag}(\gamma/s_{\text{run}})$ for each row",
+        vjp=r"$G\operatorname{Diag}(\gamma/s_{\text{run}})$",
+        functions=("batch_norm_inference_vjp",),
+    ),
+]
 
 
 # The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,

@@ -9,6 +9,7 @@ Run ``python -m snippets.conv1d`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.cheatsheet_rows import Row
 from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
@@ -72,6 +73,39 @@ def conv2d_vjp(X, W, G):
 
 
 # --8<-- [end:functions]
+
+
+# Its rows of the cheat sheet: `make cheatsheet` writes them into docs/cheatsheet.md.
+CHEAT_SHEET_LINK = "convolution"
+CHEAT_SHEET = [
+    Row(
+        table="Layers",
+        operation=r"1-D convolution (cross-correlation)",
+        jacobian=(
+            r"$\partial y/\partial x$ Toeplitz (entries from $w$); $\partial y/\partial w$ Hankel "
+            r"(entries from $x$)"
+        ),
+        vjp=(
+            r"$\partial L/\partial x = \operatorname{pad}(g) \star \operatorname{flip}(w)$; "
+            r"$\partial L/\partial w = x \star g$"
+        ),
+        functions=("conv1d_vjp",),
+    ),
+    Row(
+        table="Layers",
+        operation=r"2-D convolution $Y = X \star W$, upstream $G$",
+        jacobian=(
+            r"$\partial \operatorname{vec}_r Y/\partial \operatorname{vec}_r X$ block Toeplitz "
+            r"with Toeplitz blocks"
+        ),
+        vjp=(
+            r"$\partial L/\partial X = \operatorname{pad}(G) \star \operatorname{flip}(W)$; "
+            r"$\partial L/\partial W = X \star G$"
+        ),
+        functions=("conv2d_vjp",),
+        anchor="two-dimensions",
+    ),
+]
 
 
 # The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,

@@ -11,6 +11,7 @@ Run ``python -m snippets.det_inverse`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.cheatsheet_rows import Row
 from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
@@ -183,6 +184,84 @@ def toeplitz_projection(G):
 
 
 # --8<-- [end:structure_functions]
+
+
+# Its rows of the cheat sheet: `make cheatsheet` writes them into docs/cheatsheet.md.
+CHEAT_SHEET_LINK = "determinants and inverses"
+CHEAT_SHEET = [
+    Row(
+        table="Identities and modes",
+        operation=r"$\det(AXB)$",
+        derivative=(
+            r"$\det(AXB)\,A^\top(AXB)^{-\top}B^\top$; $\det(AXB)\,X^{-\top}$ for square $A$, $B$"
+        ),
+        functions=("det_of_product_gradient", "det_of_square_product_gradient"),
+    ),
+    Row(
+        table="Identities and modes",
+        operation=r"$\log\lvert\det(X^\top X)\rvert$, $X$ tall",
+        derivative=r"$2X(X^\top X)^{-1}$",
+        functions=("log_det_gram_gradient",),
+    ),
+    Row(
+        table="Identities and modes",
+        operation=r"$\det(X^k)$",
+        derivative=r"$k\det(X^k)\,X^{-\top}$",
+        functions=("det_of_power_gradient",),
+    ),
+    Row(
+        table="Identities and modes",
+        operation=r"$\log\lvert\det(UV)\rvert$",
+        derivative=r"$(UV)^{-\top}V^\top$ for $U$, $U^\top(UV)^{-\top}$ for $V$",
+        functions=("log_det_product_gradients",),
+    ),
+    Row(
+        table="Identities and modes",
+        operation=r"$X^{-1}$, full Jacobian",
+        derivative=(
+            r"$\partial(X^{-1})_{kl}/\partial X_{ij} = -(X^{-1})_{ki}(X^{-1})_{jl}$, i.e. "
+            r"$-X^{-1} \otimes X^{-\top}$ (row-major vec)"
+        ),
+        functions=("inverse_jacobian_entries", "inverse_jacobian"),
+    ),
+    Row(
+        table="Identities and modes",
+        operation=r"$aX^{-1}b^\top$, $\operatorname{tr}(AX^{-1}B)$",
+        derivative=r"$-X^{-\top}a^\top b\,X^{-\top}$, $-X^{-\top}A^\top B^\top X^{-\top}$",
+        functions=("inverse_bilinear_gradient", "trace_of_inverse_gradient"),
+    ),
+    Row(
+        table="Identities and modes",
+        operation=(
+            r"$Y(t)^{-1}$, $\det Y(t)$, $\log\lvert\det Y(t)\rvert$, $\operatorname{tr} e^{Y(t)}$"
+        ),
+        derivative=(
+            r"$\frac{d}{dt}$: $-Y^{-1}\dot{Y}Y^{-1}$, $\det(Y)\operatorname{tr}(Y^{-1}\dot{Y})$, "
+            r"$\operatorname{tr}(Y^{-1}\dot{Y})$, $\operatorname{tr}(e^{Y}\dot{Y})$"
+        ),
+        functions=(
+            "inverse_derivative",
+            "determinant_derivative",
+            "log_det_derivative",
+            "trace_exp_derivative",
+        ),
+    ),
+    Row(
+        table="Identities and modes",
+        operation=r"$f(X(\theta))$, $X = \sum_k \theta_k S_k$ diagonal, Toeplitz or symmetric",
+        derivative=(
+            r"$\partial f/\partial\theta_k = G : S_k$: $\mathbf{1}_n^\top(G \circ I)$, the "
+            r"diagonal of $G$; sums along the diagonals of $G$; $G + G^\top - G \circ I$ (free "
+            r"entries)"
+        ),
+        functions=(
+            "parameter_gradient",
+            "diagonal_gradient",
+            "toeplitz_gradient",
+            "symmetric_free_gradient",
+        ),
+    ),
+]
 
 
 # The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,

@@ -27,6 +27,7 @@ STRUCTURES = {
     "symmetric": "symmetric",
     "low-rank": "rank",
     "disjoint-columns": "columns that do not overlap",
+    "selection": "a single 1 in each row",
 }
 
 
@@ -39,7 +40,7 @@ class Figure:
     structure: a key of STRUCTURES; rows, columns: what they index ("outputs y_i", "inputs θ_j");
     alt: the structure in words, with the sizes; caption: one sentence, $…$ for math;
     blocks: (rows, columns) of each diagonal block, for the block structures;
-    factors: (P, Q) with matrix = P ⊗ Q, for "kronecker".
+    factors: (P, Q) with matrix = P ⊗ Q, for "kronecker" (and to tile any other structure's grid).
     """
 
     matrix: np.ndarray

@@ -9,6 +9,7 @@ Run ``python -m snippets.forward_reverse`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.cheatsheet_rows import Row
 from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
@@ -97,6 +98,18 @@ def tanh_layer_hessian(x, A, B, u):
 
 
 # --8<-- [end:functions]
+
+
+# Its rows of the cheat sheet: `make cheatsheet` writes them into docs/cheatsheet.md.
+CHEAT_SHEET_LINK = "forward and reverse"
+CHEAT_SHEET = [
+    Row(
+        table="Identities and modes",
+        operation=r"JVP and VJP of $f(x) = \tanh(xA)B$",
+        derivative=r"$vJ^\top$ (forward) and $uJ$ (reverse)",
+        functions=("tanh_layer_jvp", "tanh_layer_vjp"),
+    ),
+]
 
 
 # The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,

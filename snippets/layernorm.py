@@ -9,6 +9,7 @@ Run ``python -m snippets.layernorm`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.cheatsheet_rows import Row
 from snippets.figures import Figure, size, stacked_blocks
 from snippets.gradcheck import compare, numerical_jacobian
 
@@ -60,6 +61,43 @@ def layer_norm_vjp_along_x_hat(X, k, eps):
 
 
 # --8<-- [end:functions]
+
+
+# Its rows of the cheat sheet: `make cheatsheet` writes them into docs/cheatsheet.md.
+CHEAT_SHEET_LINK = "layer norm"
+CHEAT_SHEET = [
+    Row(
+        table="Layers",
+        operation=(
+            r"layer norm, one row, $y = \gamma \circ \hat{x} + \beta$, "
+            r"$s = \sqrt{\sigma^2 + \epsilon}$, $\hat{g} = g \circ \gamma$"
+        ),
+        jacobian=(
+            r"$\partial y/\partial x = \operatorname{Diag}(\gamma)\,\partial \hat{x}/\partial x$ "
+            r"with $\partial \hat{x}/\partial x = \frac{1}{s}\big(I - \frac1n "
+            r"\mathbf{1}_n\mathbf{1}_n^\top - \frac1n \hat{x}^\top\hat{x}\big)$, projection minus "
+            r"rank one"
+        ),
+        vjp=(
+            r"$\frac{1}{s}\big(\hat{g} - \frac1n(\hat{g}\mathbf{1}_n)\mathbf{1}_n^\top - "
+            r"\frac1n(\hat{g}\hat{x}^\top)\hat{x}\big)$"
+        ),
+        functions=("layer_norm_vjp",),
+    ),
+    Row(
+        table="Layers",
+        operation=r"layer norm, $\gamma$ and $\beta$, rows $g_a$, $\hat{x}_a$ of a batch",
+        jacobian=(
+            r"$\partial y/\partial \gamma = \operatorname{Diag}(\hat{x})$, "
+            r"$\partial y/\partial \beta = I$, per row"
+        ),
+        vjp=(
+            r"$\partial L/\partial \gamma = \sum_a g_a \circ \hat{x}_a$; "
+            r"$\partial L/\partial \beta = \sum_a g_a$"
+        ),
+        functions=("layer_norm_vjp",),
+    ),
+]
 
 
 # The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,

@@ -9,6 +9,7 @@ Run ``python -m snippets.log_softmax`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.cheatsheet_rows import Row
 from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
@@ -39,6 +40,19 @@ def log_softmax_vjp(theta, g):
 
 
 # --8<-- [end:functions]
+
+
+# Its rows of the cheat sheet: `make cheatsheet` writes them into docs/cheatsheet.md.
+CHEAT_SHEET_LINK = "log-softmax"
+CHEAT_SHEET = [
+    Row(
+        table="Core",
+        operation=r"$z = \theta - \operatorname{logsumexp}(\theta)$, log-softmax",
+        jacobian=r"$I - \mathbf{1}_n \operatorname{softmax}(\theta)$, identity minus rank one",
+        vjp=r"$g - \big(\sum_j g_j\big)\operatorname{softmax}(\theta)$, any $g$",
+        functions=("log_softmax_vjp",),
+    ),
+]
 
 
 # The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,

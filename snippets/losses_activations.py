@@ -12,6 +12,7 @@ Run ``python -m snippets.losses_activations`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.cheatsheet_rows import Row
 from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
@@ -189,6 +190,56 @@ def residual_vjp(x, W, b, g):
 
 
 # --8<-- [end:residual_functions]
+
+
+# Its rows of the cheat sheet: `make cheatsheet` writes them into docs/cheatsheet.md.
+CHEAT_SHEET_LINK = "losses"
+CHEAT_SHEET = [
+    Row(
+        table="Layers",
+        operation=r"mean squared error $L = \frac1N\sum_a \lVert\hat{y}_a - y_a\rVert^2$",
+        jacobian=(
+            r"the $1 \times Nm$ row $\frac2N \operatorname{vec}_r(\hat{Y} - Y)^\top$ (row-major "
+            r"vec)"
+        ),
+        vjp=r"$\frac2N(\hat{Y} - Y)$",
+        functions=("mse_vjp",),
+    ),
+    Row(
+        table="Layers",
+        operation=r"binary cross-entropy with logits, $\ell$ of one row $z$",
+        jacobian=(
+            r"the row $\sigma(z) - y$; $\operatorname{Diag}(\sigma(z) - y)$ for the $n$ entry "
+            r"losses"
+        ),
+        vjp=r"$\sigma(z) - y$; batch mean $(\sigma(Z) - Y)/N$",
+        functions=("bce_vjp",),
+    ),
+    Row(
+        table="Layers",
+        operation=r"$\tanh$, ReLU, GELU",
+        jacobian=(
+            r"$\operatorname{Diag}(1 - h\circ h)$, $\operatorname{Diag}([r > 0])$, "
+            r"$\operatorname{Diag}(\Phi(r) + r \circ \varphi(r))$"
+        ),
+        vjp=r"$g$ times the diagonal, element-wise",
+        functions=("tanh_vjp", "relu_vjp", "gelu_vjp"),
+    ),
+    Row(
+        table="Layers",
+        operation=r"weight decay $\frac{\lambda}{2}\lVert W\rVert_F^2$",
+        jacobian=r"the $1 \times nm$ row $\lambda \operatorname{vec}_r(W)^\top$",
+        vjp=r"$\lambda W$",
+        functions=("weight_decay_gradient",),
+    ),
+    Row(
+        table="Layers",
+        operation=r"residual $u = x + f(x)$",
+        jacobian=r"$I + J_f$",
+        vjp=r"$g + g J_f$",
+        functions=("residual_vjp",),
+    ),
+]
 
 
 # The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,

@@ -8,6 +8,7 @@ Run ``python -m snippets.matrix_by_matrix`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.cheatsheet_rows import Row
 from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
@@ -42,6 +43,29 @@ def two_layer_vjp(X, W, v, y):
 
 
 # --8<-- [end:functions]
+
+
+# Its rows of the cheat sheet: `make cheatsheet` writes them into docs/cheatsheet.md.
+CHEAT_SHEET_LINK = "matrix by matrix"
+CHEAT_SHEET = [
+    Row(
+        table="Core",
+        operation=r"$H = XW$, weights, upstream $G$ ($N \times k$)",
+        jacobian=r"$N\times k\times n\times k$ array; $I_k \otimes X$ (column-major vec)",
+        vjp=r"$X^\top G$",
+        functions=("two_layer_vjp",),
+    ),
+    Row(
+        table="Core",
+        operation=r"$\hat{y} = Hv$, $L = \tfrac12\lVert\hat{y} - y\rVert^2$",
+        jacobian=(
+            r"3rd-order $\partial\hat{y}/\partial H$ contracted with 4th-order "
+            r"$\partial H/\partial W$"
+        ),
+        vjp=r"$\partial L/\partial W = X^\top(\hat{y} - y)v^\top$",
+        functions=("two_layer_vjp",),
+    ),
+]
 
 
 # The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,

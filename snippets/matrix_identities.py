@@ -10,6 +10,7 @@ Run ``python -m snippets.matrix_identities`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.cheatsheet_rows import Row
 from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
@@ -113,6 +114,54 @@ def free_entry_direction(i, j, n):
 
 
 # --8<-- [end:symmetric_functions]
+
+
+# Its rows of the cheat sheet: `make cheatsheet` writes them into docs/cheatsheet.md.
+CHEAT_SHEET_LINK = "identities"
+CHEAT_SHEET = [
+    Row(
+        table="Identities and modes",
+        operation=r"$\operatorname{tr}(AX)$",
+        derivative=r"$A^\top$",
+        functions=("trace_of_product_gradient",),
+    ),
+    Row(
+        table="Identities and modes",
+        operation=r"$\operatorname{tr}(X^\top A X)$",
+        derivative=r"$(A + A^\top)X$",
+        functions=("trace_quadratic_gradient",),
+    ),
+    Row(
+        table="Identities and modes",
+        operation=r"$aXb^\top$ ($a$, $b$ rows)",
+        derivative=r"$a^\top b$",
+        functions=("bilinear_gradient",),
+    ),
+    Row(
+        table="Identities and modes",
+        operation=r"$\lVert X \rVert_F^2$",
+        derivative=r"$2X$",
+        functions=("squared_norm_gradient",),
+    ),
+    Row(
+        table="Identities and modes",
+        operation=r"$\det X$, $\log\lvert\det X\rvert$",
+        derivative=r"$\det(X)\,X^{-\top}$, $X^{-\top}$",
+        functions=("determinant_gradient", "log_abs_determinant_gradient"),
+    ),
+    Row(
+        table="Identities and modes",
+        operation=r"$X^{-1}$",
+        derivative=r"$d(X^{-1}) = -X^{-1}\,dX\,X^{-1}$; VJP $-X^{-\top}G X^{-\top}$",
+        functions=("inverse_vjp",),
+    ),
+    Row(
+        table="Identities and modes",
+        operation=r"$\lVert X - UV \rVert_F^2$",
+        derivative=r"$-2(X - UV)V^\top$, $-2U^\top(X - UV)$",
+        functions=("low_rank_gradients",),
+    ),
+]
 
 
 # The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,

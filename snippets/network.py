@@ -11,6 +11,7 @@ Run ``python -m snippets.network`` to see the checks the page shows.
 import numpy as np
 
 from snippets.activations import sigmoid, sigmoid_jacobian
+from snippets.cheatsheet_rows import Row
 from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
@@ -100,6 +101,19 @@ def finite_difference_gradients(X, Y, W1, b1, W2, b2):
 
 
 # --8<-- [end:functions]
+
+
+# Its rows of the cheat sheet: `make cheatsheet` writes them into docs/cheatsheet.md.
+CHEAT_SHEET_LINK = "whole network"
+CHEAT_SHEET = [
+    Row(
+        table="Core",
+        operation=r"the one-hidden-layer network, input",
+        jacobian=r"product of five Jacobians",
+        vjp=r"$\big(((\hat{y} - y)W_2^\top) \circ h \circ (1 - h)\big) W_1^\top$",
+        functions=("network_backward",),
+    ),
+]
 
 
 # The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,

@@ -10,6 +10,7 @@ Run ``python -m snippets.rnn`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.cheatsheet_rows import Row
 from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
@@ -78,6 +79,34 @@ def rnn_jacobian_bound(h_0, X, W_h, W_x, b):
 
 
 # --8<-- [end:functions]
+
+
+# Its rows of the cheat sheet: `make cheatsheet` writes them into docs/cheatsheet.md.
+CHEAT_SHEET_LINK = "RNN"
+CHEAT_SHEET = [
+    Row(
+        table="Layers",
+        operation=r"tanh RNN step, $h_t = \tanh(h_{t-1}W_h + x_t W_x + b)$",
+        jacobian=r"$\operatorname{Diag}(1 - h_t \circ h_t)\,W_h^\top$",
+        vjp=r"$\delta_t = (g_t + \delta_{t+1}W_h^\top) \circ (1 - h_t \circ h_t)$",
+        functions=("rnn_vjp",),
+    ),
+    Row(
+        table="Layers",
+        operation=r"tanh RNN, parameters, $h_0$ and inputs",
+        jacobian=(
+            r"$\partial h_T/\partial \operatorname{vec}_r W_h$: a sum over the steps that use $W_h$"
+        ),
+        vjp=(
+            r"$\partial L/\partial W_h = \sum_t h_{t-1}^\top\delta_t$; "
+            r"$\partial L/\partial W_x = \sum_t x_t^\top\delta_t$; "
+            r"$\partial L/\partial b = \sum_t \delta_t$; "
+            r"$\partial L/\partial h_0 = \delta_1 W_h^\top$; "
+            r"$\partial L/\partial x_t = \delta_t W_x^\top$"
+        ),
+        functions=("rnn_vjp", "rnn_weight_jacobian"),
+    ),
+]
 
 
 # The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,

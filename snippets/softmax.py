@@ -8,6 +8,7 @@ Run ``python -m snippets.softmax`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.cheatsheet_rows import Row
 from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
@@ -33,6 +34,19 @@ def softmax_vjp(theta, g):
 
 
 # --8<-- [end:functions]
+
+
+# Its rows of the cheat sheet: `make cheatsheet` writes them into docs/cheatsheet.md.
+CHEAT_SHEET_LINK = "softmax"
+CHEAT_SHEET = [
+    Row(
+        table="Core",
+        operation=r"$y = \operatorname{softmax}(\theta)$",
+        jacobian=r"$\operatorname{Diag}(y) - y^\top y$, diagonal minus rank one",
+        vjp=r"$s - \big(\sum_j s_j\big)\,y$, $s = g \circ y$",
+        functions=("softmax_vjp",),
+    ),
+]
 
 
 # The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,

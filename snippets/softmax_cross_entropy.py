@@ -9,6 +9,7 @@ Run ``python -m snippets.softmax_cross_entropy`` to see the checks the page show
 
 import numpy as np
 
+from snippets.cheatsheet_rows import Row
 from snippets.figures import Figure, size, stacked_blocks
 from snippets.gradcheck import compare, numerical_jacobian
 from snippets.softmax import softmax, softmax_jacobian
@@ -48,6 +49,21 @@ def softmax_cross_entropy_vjp(theta, y, g=1.0):
 
 
 # --8<-- [end:functions]
+
+
+# Its rows of the cheat sheet: `make cheatsheet` writes them into docs/cheatsheet.md.
+CHEAT_SHEET_LINK = "softmax + cross-entropy"
+CHEAT_SHEET = [
+    Row(
+        table="Core",
+        operation=(
+            r"$\ell = -\sum_i y_i \log \hat{y}_i$, $\hat{y} = \operatorname{softmax}(\theta)$"
+        ),
+        jacobian=r"$(-y \oslash \hat{y})(\operatorname{Diag}(\hat{y}) - \hat{y}^\top\hat{y})$",
+        vjp=r"$\hat{y} - y$ (labels summing to 1); batch mean $(\hat{Y} - Y)/N$",
+        functions=("softmax_cross_entropy_vjp",),
+    ),
+]
 
 
 # The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,

@@ -9,6 +9,7 @@ Run ``python -m snippets.traces_norms`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.cheatsheet_rows import Row
 from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
@@ -129,6 +130,84 @@ def affine_quadratic_gradient(b, X, c, D):
 
 
 # --8<-- [end:functions]
+
+
+# Its rows of the cheat sheet: `make cheatsheet` writes them into docs/cheatsheet.md.
+CHEAT_SHEET_LINK = "traces and norms"
+CHEAT_SHEET = [
+    Row(
+        table="Identities and modes",
+        operation=r"$\operatorname{tr}(AXB)$, $\operatorname{tr}(AX^\top B)$",
+        derivative=r"$A^\top B^\top$, $BA$",
+        functions=("trace_axb_gradient", "trace_axtb_gradient"),
+    ),
+    Row(
+        table="Identities and modes",
+        operation=r"$\operatorname{tr}(XAX^\top)$, $\operatorname{tr}(X^\top BXC)$",
+        derivative=r"$X(A + A^\top)$, $BXC + B^\top XC^\top$",
+        functions=("trace_xaxt_gradient", "trace_xtbxc_gradient"),
+    ),
+    Row(
+        table="Identities and modes",
+        operation=r"$\operatorname{tr}(AXBX)$",
+        derivative=r"$A^\top X^\top B^\top + B^\top X^\top A^\top$",
+        functions=("trace_axbx_gradient",),
+    ),
+    Row(
+        table="Identities and modes",
+        operation=r"$\operatorname{tr}(X^k)$",
+        derivative=r"$k\,(X^{k-1})^\top$",
+        functions=("trace_power_gradient",),
+    ),
+    Row(
+        table="Identities and modes",
+        operation=r"$\lVert X \rVert_F$",
+        derivative=r"$X/\lVert X \rVert_F$, none at $X = 0$",
+        functions=("frobenius_norm_gradient",),
+    ),
+    Row(
+        table="Identities and modes",
+        operation=r"$\lVert AX - B \rVert_F^2$, $\lVert X^\top - A \rVert_F^2$",
+        derivative=r"$2A^\top(AX - B)$, $2(X - A^\top)$",
+        functions=("least_squares_gradient", "transpose_residual_gradient"),
+    ),
+    Row(
+        table="Identities and modes",
+        operation=r"$\lVert X^\top X \rVert_F^2$",
+        derivative=r"$4XX^\top X$",
+        functions=("gram_norm_gradient",),
+    ),
+    Row(
+        table="Identities and modes",
+        operation=r"$aX^\top b^\top$ ($a$, $b$ rows)",
+        derivative=r"$b^\top a$",
+        functions=("transposed_bilinear_gradient",),
+    ),
+    Row(
+        table="Identities and modes",
+        operation=r"$xAx^\top$ ($x$ a row; gradient $1 \times n$)",
+        derivative=r"$x(A + A^\top)$; $2xA$ only for a symmetric $A$",
+        functions=("quadratic_form_gradient",),
+    ),
+    Row(
+        table="Identities and modes",
+        operation=r"$(xA + b)\,C\,(xD + d)^\top$ ($x$ a row)",
+        derivative=r"$(xD + d)C^\top A^\top + (xA + b)CD^\top$",
+        functions=("affine_bilinear_gradient",),
+    ),
+    Row(
+        table="Identities and modes",
+        operation=r"$bX^\top DXc^\top$",
+        derivative=r"$D^\top Xb^\top c + DXc^\top b$",
+        functions=("weighted_bilinear_gradient",),
+    ),
+    Row(
+        table="Identities and modes",
+        operation=r"$rDr^\top$, $r = bX^\top + c$",
+        derivative=r"$(D + D^\top)\,r^\top b$; $2Dr^\top b$ only for a symmetric $D$",
+        functions=("affine_quadratic_gradient",),
+    ),
+]
 
 
 # The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,

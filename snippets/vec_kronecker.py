@@ -10,6 +10,7 @@ Run ``python -m snippets.vec_kronecker`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.cheatsheet_rows import Row
 from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
@@ -122,6 +123,38 @@ def cookbook_quadratic_form_matrix(B, a, c):
 
 
 # --8<-- [end:quadratic_functions]
+
+
+# Its rows of the cheat sheet: `make cheatsheet` writes them into docs/cheatsheet.md.
+CHEAT_SHEET_LINK = "vec and Kronecker"
+CHEAT_SHEET = [
+    Row(
+        table="Identities and modes",
+        operation=r"$AXB$",
+        derivative=(
+            r"Jacobian $B^\top \otimes A$ (column-major vec; row-major $A \otimes B^\top$); VJP "
+            r"$A^\top G B^\top$"
+        ),
+        functions=("axb_jacobian", "axb_vjp"),
+    ),
+    Row(
+        table="Identities and modes",
+        operation=r"$X^\top X$, $XX^\top$",
+        derivative=(
+            r"Jacobians $(I + K)(I_m \otimes X^\top)$, $(I + K)(X \otimes I_n)$; VJPs "
+            r"$X(G + G^\top)$, $(G + G^\top)X$"
+        ),
+        functions=("xtx_vjp", "xxt_vjp"),
+    ),
+    Row(
+        table="Identities and modes",
+        operation=r"$XBX$",
+        derivative=(
+            r"Jacobian $(BX)^\top \oplus XB$, a Kronecker sum; VJP $G(BX)^\top + (XB)^\top G$"
+        ),
+        functions=("xbx_jacobian", "xbx_vjp"),
+    ),
+]
 
 
 # The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,

@@ -4,7 +4,8 @@ Usage: python templates/new_page.py NAME "Title" [--section "Nav section"] [--ro
        (or: make new NAME=… TITLE=… SECTION=…)
 The three files start as a placeholder derivation (y = x ∘ x) that passes every check but one:
 each placeholder is marked SCAFFOLD, and tests/test_no_scaffold_left.py names every one left.
-The page gets a nav entry in its section and a row in docs/cheatsheet.md, both to be edited.
+The page gets a nav entry in its section; the snippet's placeholder CHEAT_SHEET row (table Core
+for the Derivations section, else Layers) is written into docs/cheatsheet.md by tools/cheatsheet.py.
 """
 
 from __future__ import annotations
@@ -15,16 +16,16 @@ import sys
 from pathlib import Path
 
 TEMPLATES = Path(__file__).resolve().parent
+sys.path.insert(0, str(TEMPLATES.parent))  # tools/, next to templates/
+
+from tools import cheatsheet  # noqa: E402
+
 OUTPUTS = {
     "page.md": "docs/{}.md",
     "snippet.py": "snippets/{}.py",
     "test_page.py": "tests/test_{}.py",
 }
 DEFAULT_SECTION = "Derivations"
-CHEATSHEET_ROW = (
-    "| SCAFFOLD: $y = x \\circ x$ | $\\operatorname{{Diag}}(2x)$, diagonal | $2\\, g \\circ x$ "
-    "| [{title}]({name}.md) · `square_vjp` |\n"
-)
 
 
 def scaffold(root: Path, name: str, title: str, section: str = DEFAULT_SECTION) -> list[Path]:
@@ -34,16 +35,13 @@ def scaffold(root: Path, name: str, title: str, section: str = DEFAULT_SECTION) 
     targets = {template: root / pattern.format(name) for template, pattern in OUTPUTS.items()}
     if existing := [str(path) for path in targets.values() if path.exists()]:
         raise SystemExit(f"already there: {', '.join(existing)}")
+    table = "Core" if section == DEFAULT_SECTION else "Layers"
     for template, target in targets.items():
         text = (TEMPLATES / template).read_text(encoding="utf-8")
-        target.write_text(
-            text.replace("__NAME__", name).replace("__TITLE__", title), encoding="utf-8"
-        )
+        text = text.replace("__NAME__", name).replace("__TITLE__", title)
+        target.write_text(text.replace("__TABLE__", table), encoding="utf-8")
     add_to_nav(root / "mkdocs.yml", section, f"      - {title}: {name}.md\n")
-    heading = "## Core" if section == DEFAULT_SECTION else "## Layers"
-    add_to_table(
-        root / "docs" / "cheatsheet.md", heading, CHEATSHEET_ROW.format(title=title, name=name)
-    )
+    cheatsheet.write(root)
     return list(targets.values())
 
 
@@ -69,15 +67,6 @@ def add_to_nav(config: Path, section: str, entry: str) -> None:
     config.write_text(text[:end] + entry + text[end:], encoding="utf-8")
 
 
-def add_to_table(page: Path, heading: str, row: str) -> None:
-    """Append ``row`` to the first table after ``heading`` in ``page``."""
-    text = page.read_text(encoding="utf-8")
-    end = text.index("\n|", text.index(f"\n{heading}\n")) + 1
-    while text.startswith("|", end):
-        end = text.index("\n", end) + 1
-    page.write_text(text[:end] + row + text[end:], encoding="utf-8")
-
-
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("name")
@@ -89,7 +78,8 @@ def main(argv: list[str]) -> None:
     for path in scaffold(args.root, args.name, title, args.section or DEFAULT_SECTION):
         print(f"created {path.relative_to(args.root)}")
     print(
-        f"added to nav section {args.section!r} in mkdocs.yml and a row to docs/cheatsheet.md;\n"
+        f"added to nav section {args.section!r} in mkdocs.yml, and the CHEAT_SHEET row of "
+        f"snippets/{args.name}.py to docs/cheatsheet.md (`make cheatsheet` after editing it);\n"
         f"preview with `make serve`, check the page with `make page NAME={args.name}`; "
         "replace every SCAFFOLD"
     )

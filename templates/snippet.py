@@ -8,6 +8,7 @@ Run ``python -m snippets.__NAME__`` to see the checks the page shows.
 
 import numpy as np
 
+from snippets.cheatsheet_rows import Row
 from snippets.figures import Figure, size
 from snippets.gradcheck import compare, numerical_jacobian
 
@@ -29,6 +30,19 @@ def square_vjp(x, g):
 
 
 # --8<-- [end:functions]
+
+
+# Its rows of the cheat sheet: `make cheatsheet` writes them into docs/cheatsheet.md.
+CHEAT_SHEET_LINK = "__TITLE__"
+CHEAT_SHEET = [
+    Row(
+        table="__TABLE__",
+        operation=r"SCAFFOLD: $y = x \circ x$",
+        jacobian=r"$\operatorname{Diag}(2x)$, diagonal",
+        vjp=r"$2\, g \circ x$",
+        functions=("square_vjp",),
+    ),
+]
 
 
 def structure_figure():

@@ -41,6 +41,7 @@ def test_every_derivation_page_has_blocks():
         "__init__",
         "gradcheck",
         "figures",  # the Figure a page's structure_figure() returns; no page of its own
+        "cheatsheet_rows",  # the Row of the cheat sheet a page's module declares; no page either
     }
     pages_with_blocks = {ROOT.joinpath(b.source).stem for b in BLOCKS}
     assert pages_with_snippets <= pages_with_blocks, (
@@ -74,3 +75,12 @@ def test_lines_before_the_point_counts_the_shared_preamble():
     planted = type("Block", (), {"origins": (shared, shared, "docs/p.md:4 (snippets/p.py:f)")})
     assert lines_before_the_point(planted) == 2
     assert lines_before_the_point(type("Block", (), {"origins": (shared,)})) == 1
+
+
+def test_the_shared_lines_fit_the_block_at_1280_px():
+    """A code block shows about 83 columns at 1280 px; the helpers every block carries keep 80."""
+    lines = (ROOT / SHARED).read_text(encoding="utf-8").splitlines()
+    start = lines.index("# --8<-- [start:helpers]")
+    end = lines.index("# --8<-- [end:helpers]")
+    wide = [n for n, line in enumerate(lines[start:end], start + 1) if len(line) > 80]
+    assert not wide, f"{SHARED}: lines {wide} are wider than 80 columns"

@@ -161,6 +161,12 @@ def disjoint_columns(f: Figure) -> bool:
     return zeros_and_ones and np.all((J != 0).sum(axis=1) <= 1) and np.all((J != 0).any(axis=0))
 
 
+def selection(f: Figure) -> bool:
+    """Zeros and ones, exactly one 1 in each row: each output copies one input."""
+    J = f.matrix
+    return bool(np.all((J == 0) | (J == 1)) and np.all((J == 1).sum(axis=1) == 1))
+
+
 HOLDS = {
     "dense": dense,
     "diagonal": diagonal,
@@ -175,6 +181,7 @@ HOLDS = {
     "symmetric": symmetric,
     "low-rank": low_rank,
     "disjoint-columns": disjoint_columns,
+    "selection": selection,
 }
 
 
@@ -286,6 +293,8 @@ CENTRED = np.array([1.0, -2.0, 0.5, 0.5])
         ("symmetric", P + P.T, P, {}),
         ("low-rank", np.outer(u, u[:3]), np.eye(3), {}),
         ("disjoint-columns", np.eye(4, 2) + np.eye(4, 2, k=-2), np.ones((4, 2)), {}),
+        ("selection", np.eye(4)[[2, 0, 2]], np.eye(3, 4) + np.eye(3, 4, k=1), {}),
+        ("selection", np.eye(4)[[1, 3]], 2 * np.eye(2, 4), {}),
     ],
 )
 def test_each_predicate_can_pass_and_fail(structure, passes, fails, extra):

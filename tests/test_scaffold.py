@@ -26,7 +26,7 @@ def project(tmp_path_factory):
     project.mkdir()
     for name in ("mkdocs.yml", "pyproject.toml"):
         shutil.copy(ROOT / name, project)
-    for shared in ("hooks", "overrides", "templates", "bench"):
+    for shared in ("hooks", "overrides", "templates", "bench", "tools"):
         (project / shared).symlink_to(ROOT / shared)
     shutil.copytree(ROOT / "docs", project / "docs", ignore=shutil.ignore_patterns("notebooks"))
     shutil.copytree(ROOT / "snippets", project / "snippets", ignore=shutil.ignore_patterns("__py*"))

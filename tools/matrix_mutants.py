@@ -337,6 +337,27 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "g_rᵀ (m×1) is a column and x (1×n) a row: with * they broadcast to the same outer "
         "product as @ (the block reports its shape)"
     ),
+    (
+        "backward_mechanics",
+        'compare("G.sum(axis=1) (the wrong axis)", G.sum(axis=1), reference)',
+        "sum -> mean",
+    ): (
+        "the mistake is shown by its shape, (5,) for (1, 3): a mean over the same axis has that "
+        "shape too, so the printed line is the same"
+    ),
+    (
+        "backward_mechanics",
+        "grad = (g * x) @ M.T  # the path through w ...",
+        "@ -> *",
+    ): (
+        "the overwrite mistake: this value is replaced on the next line, which is the point of "
+        "the demo, so nothing computed from it can change"
+    ),
+    (
+        "backward_mechanics",
+        "grad = (g * x) @ M.T  # the path through w ...",
+        "drop .T",
+    ): "the overwrite mistake: the value is replaced on the next line (above)",
 }
 
 
