@@ -266,27 +266,6 @@ CHEAT_SHEET = [
 
 # The picture of the Jacobian on the page: hooks/jacobian_figures.py draws it at build time,
 # tests/test_figures.py checks it against finite differences and its structure keyword.
-def structure_figure():
-    """∂vec_r(X⁻¹)/∂vec_r X = −X⁻¹ ⊗ X⁻ᵀ at a fixed invertible 3×3 X: 9×9."""
-    X = np.array([[2.0, -1.0, 0.5], [0.8, 1.5, -0.6], [-0.4, 0.7, 1.8]])
-    X_inverse, n = np.linalg.inv(X), len(X)
-    jacobian = inverse_jacobian(X)
-    return Figure(
-        matrix=jacobian,
-        of=np.linalg.inv,
-        at=X,
-        structure="kronecker",
-        rows="entries (X⁻¹)_{kl}, row by row",
-        columns="entries X_{ij}, row by row",
-        alt=f"The {size(jacobian)} Jacobian of the inverse of a {n}×{n} matrix X, both flattened "
-        f"row by row: the Kronecker product −X⁻¹ ⊗ X⁻ᵀ, a {n}×{n} grid of {n}×{n} blocks, block "
-        "(k, i) being −(X⁻¹)_ki times X⁻ᵀ: its entries are all products of two entries of X⁻¹.",
-        caption=r"$\partial \operatorname{vec}_r(X^{-1})/\partial \operatorname{vec}_r X = "
-        r"-X^{-1} \otimes X^{-\top}$: its $n^4$ entries come from the $n^2$ of $X^{-1}$.",
-        factors=(-X_inverse, X_inverse.T),
-    )
-
-
 def parametrisation_figure():
     """∂vec_r X/∂θ for a 3×3 Toeplitz X(θ) = Σ_k θ_k S_k: the constant 9×5 matrix S."""
     basis = toeplitz_basis(3)
