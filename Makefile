@@ -19,8 +19,14 @@ MKDOCS := $(BIN)/mkdocs
 UV_COMPILE := $(BIN)/uv pip compile --quiet --generate-hashes --no-emit-index-url \
   --no-emit-find-links --custom-compile-command "make lock"
 SITE_BUILD := build/site-next
+# `make framework`: PyTorch in its own venv, never in the reader's or contributor's install. Its CPU
+# wheel is built per Python; the pinned one is for 3.11. pip takes it from its configured sources
+# (this machine's wheel folder); elsewhere, name PyTorch's CPU index: TORCH_INDEX=https://download.pytorch.org/whl/cpu
+FRAMEWORK_VENV := .venv/torch
+TORCH_INDEX ?=
+TORCH_WHEELS ?= $(or $(TORCH_INDEX),/opt/wheels)
 
-.PHONY: help serve test check site lint format lock lock-check new page cheatsheet examples search-table browser clean audit links bench mutants
+.PHONY: help serve test check site lint format lock lock-check lock-framework framework new page cheatsheet examples search-table browser clean audit links bench mutants
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -33,12 +39,16 @@ test: lint lock-check site browser ## Everything CI runs: lint, lock, checks, st
 
 check: $(VENV)/.installed node_modules/.installed ## Gradient checks, page blocks, hooks, faults; writes build/verification.json
 	rm -f build/verification.json
-	VERIFICATION_RECORD=build/verification.json $(PYTEST) -n 2 --ignore=tests/site --cov --cov-report=term
+	VERIFICATION_RECORD=build/verification.json $(PYTEST) -n 2 --ignore=tests/site --ignore=tests/framework \
+	  --cov --cov-report=term
 
 site: check ## Build site/ with --strict from fresh notebook runs (checks first)
 	rm -rf .cache/mkdocs-jupyter $(SITE_BUILD)
 	VERIFICATION_RECORD=build/verification.json $(MKDOCS) build --strict --site-dir $(SITE_BUILD)
 	rm -rf site && mv $(SITE_BUILD) site
+
+framework: $(FRAMEWORK_VENV)/.installed ## What the pages say PyTorch computes, checked against PyTorch's CPU build (tests/framework/)
+	$(FRAMEWORK_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/framework
 
 bench: $(VENV)/.installed ## Benchmarks (Jacobian vs VJP, hand backward vs autograd) into bench/results/*.csv
 	$(PY) bench/run.py
@@ -67,7 +77,7 @@ format: $(VENV)/.installed ## Fix what ruff can and strip notebook outputs
 	$(BIN)/ruff format .
 	$(BIN)/nbstripout docs/notebooks/*.ipynb
 
-new: $(VENV)/.installed ## Scaffold a derivation: make new NAME=rmsnorm TITLE="RMSNorm" [SECTION="Beyond one hidden layer"]
+new: $(VENV)/.installed ## Scaffold a derivation: make new NAME=rmsnorm TITLE="RMSNorm" [SECTION="Layers"]
 	$(PY) templates/new_page.py "$(NAME)" "$(TITLE)" --section "$(SECTION)"
 
 page: $(VENV)/.installed node_modules/.installed ## The fast loop for one page: make page NAME=rmsnorm (lint, tests, blocks, build, links)
@@ -86,6 +96,10 @@ lock: $(BIN)/uv ## Re-pin requirements.txt from requirements.in for every suppor
 	$(UV_COMPILE) --universal --python-version $(MIN_PYTHON) --no-strip-extras --fork-strategy fewest \
 	  $(if $(UPGRADE),--upgrade) -o requirements.txt requirements.in
 	grep -o '^uv==[^ ]*' requirements.txt | $(UV_COMPILE) - -o requirements-bootstrap.txt
+
+lock-framework: $(BIN)/uv ## Re-pin requirements-framework.txt (PyTorch's CPU build, Python 3.11) within requirements.txt's pins
+	$(UV_COMPILE) --python-version 3.11 --find-links $(TORCH_WHEELS) \
+	  $(if $(UPGRADE),--upgrade) -o requirements-framework.txt requirements-framework.in
 
 lock-check: ## Dry-run the lock in a fresh venv of every supported Python here, with its own pip
 	@$(PYTHON) tools/preflight.py python $(MIN_PYTHON) $(BELOW_PYTHON)
@@ -111,6 +125,17 @@ $(BIN)/uv: requirements-bootstrap.txt
 
 $(VENV)/.installed: requirements.txt $(BIN)/uv
 	$(BIN)/uv pip sync --quiet --require-hashes --python $(BIN)/python requirements.txt
+	touch $@
+
+$(FRAMEWORK_VENV)/.installed: requirements.txt requirements-framework.txt requirements-bootstrap.txt
+	@test "$(PY_VERSION)" = 3.11 || { echo "make framework: needs Python 3.11 (requirements-framework.txt \
+	pins PyTorch's CPU wheel for it), got $(PYTHON) = $(or $(PY_VERSION),nothing): make framework PYTHON=/path/to/python3.11" >&2; exit 1; }
+	rm -rf $(FRAMEWORK_VENV)
+	$(PYTHON) -m venv $(FRAMEWORK_VENV)
+	$(FRAMEWORK_VENV)/bin/python -m pip install --quiet --require-hashes --no-deps -r requirements-bootstrap.txt
+	$(FRAMEWORK_VENV)/bin/uv pip sync --quiet --require-hashes --python $(FRAMEWORK_VENV)/bin/python requirements.txt
+	$(FRAMEWORK_VENV)/bin/python -m pip install --quiet --require-hashes --no-deps \
+	  $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) -r requirements-framework.txt
 	touch $@
 
 node_modules/.installed: package-lock.json

@@ -11,7 +11,7 @@ from tests.fixture_site import build, make_project
 from tests.pages import ROOT, collect_blocks, failure, run_block
 
 NEW_PAGE = ROOT / "templates" / "new_page.py"
-NAME, TITLE, SECTION = "outer_square", "Outer square", "Beyond one hidden layer"
+NAME, TITLE, SECTION = "outer_square", "Outer square", "Layers"
 MADE = [f"docs/{NAME}.md", f"snippets/{NAME}.py", f"tests/test_{NAME}.py"]
 
 

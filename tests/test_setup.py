@@ -56,3 +56,14 @@ def test_lock_pins_every_extra_and_has_no_local_index():
     assert "coverage[toml]==" in lock, "extras stripped: pip 23-24 resolve them unpinned"
     assert not re.search(r"^\s*(--index-url|--extra-index-url|--find-links|-f )", lock, re.M)
     assert "file://" not in lock
+
+
+def test_framework_lock_is_hashed_local_free_and_agrees_with_the_main_lock():
+    """PyTorch's own venv installs the main lock, then this one with --no-deps: pins must agree."""
+    text = (ROOT / "requirements-framework.txt").read_text()
+    framework, main = pins(ROOT / "requirements-framework.txt"), pins(ROOT / "requirements.txt")
+    assert framework["torch"].endswith("+cpu"), "a CUDA build of torch is gigabytes"
+    assert {p: v for p, v in framework.items() if main.get(p, v) != v} == {}
+    assert text.count("--hash=sha256:") >= len(framework)
+    assert not re.search(r"^\s*(--index-url|--extra-index-url|--find-links|-f )", text, re.M)
+    assert "file://" not in text and "/opt/" not in text
