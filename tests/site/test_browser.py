@@ -1,8 +1,9 @@
 """Every page in real headless Chromium (Debian's), driven by Playwright.
 
 Light and dark palettes: no console error, no request off 127.0.0.1, every formula shown, no
-serious or critical axe-core violation. Phone width: nothing scrolls sideways. Screenshots are
-kept in build/screenshots/ as test artifacts.
+serious or critical axe-core violation. Phone width: nothing scrolls sideways. Each page is loaded
+once and seen in the three, as a reader switching palette and narrowing the window would; the
+first screens (whole pages for a few) are kept in build/screenshots/ as test artifacts.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from tests.site.conftest import HTML_PAGES, PALETTES, SITE, page_id, page_name
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "build" / "screenshots"
 PHONE = {"width": 360, "height": 740}
-PHONE_SCREENSHOTS = {"activations", "network", "cheatsheet"}
+FULL_SCREENSHOTS = {"activations", "network", "cheatsheet"}  # whole page, light and phone
 
 
 # What changes with the palette is colour: in the dark palette axe runs its colour rules only
@@ -34,33 +35,44 @@ def axe_violations(tab, palette: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("palette", PALETTES)
-@pytest.mark.parametrize("page_file", HTML_PAGES, ids=page_id)
-def test_page_in_chromium(open_page, page_file, palette):
-    tab = open_page(page_file, palette)
-    where = f"{page_id(page_file)} ({palette})"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    # The whole page in the light palette; the first screen in the dark one.
-    tab.screenshot(
-        path=SCREENSHOTS / f"{page_name(page_file)}-{palette}.png", full_page=palette == "light"
-    )
+TOGGLE = {"light": "Switch to dark mode", "dark": "Switch to light mode"}
 
-    assert tab.problems["errors"] == [], f"{where}: console errors"
-    assert tab.problems["foreign"] == [], f"{where}: requests off 127.0.0.1"
-    assert tab.evaluate("document.body.dataset.mdColorScheme") == PALETTES[palette][1]
+
+def check_palette(tab, page_file, palette: str) -> None:
+    where = f"{page_id(page_file)} ({palette})"
+    assert tab.evaluate("document.body.dataset.mdColorScheme") == PALETTES[palette][1], where
     formulas = page_file.read_text(encoding="utf-8").count('<span class="katex">')
     assert tab.locator(".katex").count() == formulas, f"{where}: formulas not all shown"
     assert axe_violations(tab, palette) == [], f"{where}: serious or critical axe violations"
 
 
 @pytest.mark.parametrize("page_file", HTML_PAGES, ids=page_id)
-def test_nothing_scrolls_sideways_on_a_phone(open_page, page_file):
-    tab = open_page(page_file, viewport=PHONE)
-    if page_name(page_file) in PHONE_SCREENSHOTS:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        tab.screenshot(path=SCREENSHOTS / f"{page_name(page_file)}-phone.png", full_page=True)
+def test_page_in_chromium(open_page, page_file):
+    """One load per page, as a reader: the light palette, the toggle to dark, a phone's width."""
+    tab = open_page(page_file, "light")
+    name = page_name(page_file)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    full = name in FULL_SCREENSHOTS
+    tab.screenshot(path=SCREENSHOTS / f"{name}-light.png", full_page=full)
+    check_palette(tab, page_file, "light")
+
+    tab.get_by_title(TOGGLE["light"]).click()
+    check_palette(tab, page_file, "dark")
+    tab.screenshot(path=SCREENSHOTS / f"{name}-dark.png")
+
+    tab.set_viewport_size(PHONE)
+    if full:
+        tab.screenshot(path=SCREENSHOTS / f"{name}-phone.png", full_page=True)
     widths = tab.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert widths[0] <= widths[1], f"{page_id(page_file)}: {widths[0]}px wide at {widths[1]}px"
+    assert tab.problems["errors"] == [], f"{page_id(page_file)}: console errors"
+    assert tab.problems["foreign"] == [], f"{page_id(page_file)}: requests off 127.0.0.1"
+
+
+def test_the_palette_toggle_is_what_a_dark_load_shows(open_page):
+    """test_page_in_chromium toggles; a page loaded in the dark palette paints the same scheme."""
+    page_file = SITE / "softmax" / "index.html"
+    check_palette(open_page(page_file, "dark"), page_file, "dark")
 
 
 # The focused element shows a ring; a visually hidden option input shows it on its label.
