@@ -35,11 +35,11 @@ serve: $(VENV)/.installed node_modules/.installed ## Build and serve the site at
 	$(MKDOCS) serve --dev-addr 127.0.0.1:8000 --livereload --watch snippets --watch hooks
 
 test: lint lock-check site browser ## Everything CI runs: lint, lock, checks, strict build, built-site and browser checks
-	$(PYTEST) -n 2 tests/site
+	$(PYTEST) -n 2 --dist worksteal tests/site
 
 check: $(VENV)/.installed node_modules/.installed ## Gradient checks, page blocks, hooks, faults; writes build/verification.json
 	rm -f build/verification.json
-	VERIFICATION_RECORD=build/verification.json $(PYTEST) -n 2 --ignore=tests/site --ignore=tests/framework \
+	VERIFICATION_RECORD=build/verification.json $(PYTEST) -n 2 --dist worksteal --ignore=tests/site --ignore=tests/framework \
 	  --cov --cov-report=term
 
 site: check ## Build site/ with --strict from fresh notebook runs (checks first)

@@ -196,7 +196,7 @@ def residual_vjp(x, W, b, g):
 CHEAT_SHEET_LINK = "losses"
 CHEAT_SHEET = [
     Row(
-        table="Layers",
+        table="Losses",
         operation=r"mean squared error $L = \frac1N\sum_a \lVert\hat{y}_a - y_a\rVert^2$",
         jacobian=(
             r"the $1 \times Nm$ row $\frac2N \operatorname{vec}_r(\hat{Y} - Y)^\top$ (row-major "
@@ -206,7 +206,7 @@ CHEAT_SHEET = [
         functions=("mse_vjp",),
     ),
     Row(
-        table="Layers",
+        table="Losses",
         operation=r"binary cross-entropy with logits, $\ell$ of one row $z$",
         jacobian=(
             r"the row $\sigma(z) - y$; $\operatorname{Diag}(\sigma(z) - y)$ for the $n$ entry "

@@ -11,6 +11,7 @@ for the Derivations section, else Layers) is written into docs/cheatsheet.md by 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from pathlib import Path
@@ -40,9 +41,15 @@ def scaffold(root: Path, name: str, title: str, section: str = DEFAULT_SECTION) 
         text = (TEMPLATES / template).read_text(encoding="utf-8")
         text = text.replace("__NAME__", name).replace("__TITLE__", title)
         target.write_text(text.replace("__TABLE__", table), encoding="utf-8")
-    add_to_nav(root / "mkdocs.yml", section, f"      - {title}: {name}.md\n")
+    add_to_nav(root / "mkdocs.yml", section, nav_entry(title, name))
     cheatsheet.write(root)
     return list(targets.values())
+
+
+def nav_entry(title: str, name: str) -> str:
+    """The nav line of a page; a title YAML would misread (a ': ', a '#', quotes) is quoted."""
+    plain = re.fullmatch(r"[\w][^:#'\"\[\]{},&*!|>%@`]*", title) and not title.endswith(" ")
+    return f"      - {title if plain else json.dumps(title, ensure_ascii=False)}: {name}.md\n"
 
 
 def nav_sections(config: Path, section: str) -> list[str]:

@@ -107,3 +107,25 @@ def test_a_bare_ones_vector_planted_in_a_notebook_names_the_cell(tmp_path):
     problems = notation.problems(copy, BARE_ONES)
     assert len(problems) == 1
     assert re.match(rf"{re.escape(copy.as_posix())}, cell {cell}, line \d+: ", problems[0])
+
+
+def headings_with_math(text: str) -> list[int]:
+    """Line numbers of Markdown headings (outside fences) that hold $…$ or \\(…\\)."""
+    found, fenced = [], False
+    for number, line in enumerate(text.splitlines(), start=1):
+        fenced ^= line.lstrip().startswith(("```", "~~~"))
+        if not fenced and re.match(r"#{1,6} .*(\$|\\\()", line):
+            found.append(number)
+    return found
+
+
+@pytest.mark.parametrize("path", notation.PAGES, ids=[notation.relative(p) for p in notation.PAGES])
+def test_headings_hold_no_math(path):
+    """The table of contents shows a heading's source: math there reads as raw \\(T^2\\)."""
+    lines = headings_with_math(path.read_text(encoding="utf-8"))
+    where = ", ".join(f"{notation.relative(path)}:{n}" for n in lines)
+    assert not lines, f"math in a heading (write T², γ in text): {where}"
+
+
+def test_a_heading_with_math_is_found():
+    assert headings_with_math("# Title\n\n```\n# $x$ in code\n```\n### Its $T^2$\n") == [6]

@@ -6,9 +6,12 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
+from templates.new_page import nav_entry
 from tests.fixture_site import build, make_project
 from tests.pages import ROOT, collect_blocks, failure, run_block
+from tools.cheatsheet import NAV_PAGE
 
 NEW_PAGE = ROOT / "templates" / "new_page.py"
 NAME, TITLE, SECTION = "outer_square", "Outer square", "Layers"
@@ -87,3 +90,14 @@ def test_scaffold_refuses_a_bad_or_taken_name_or_section(tmp_path):
         done = run(ROOT, sys.executable, str(NEW_PAGE), *args, "--root", str(ROOT))
         assert done.returncode != 0
         assert any(words in done.stderr for words in ("must be", "already there", "no nav section"))
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["RMSNorm", "Cross-entropy: smoothing, weights, NLL", "Why 'T²'? #1", "Hessians — a note"],
+)
+def test_nav_entry_keeps_any_title_and_the_cheat_sheet_finds_its_page(title):
+    entry = nav_entry(title, "some_page")
+    nav = yaml.safe_load("nav:\n  - Layers:\n" + entry)["nav"][0]["Layers"]
+    assert nav == [{title: "some_page.md"}]
+    assert [m["page"] for m in NAV_PAGE.finditer(entry)] == ["some_page"]

@@ -60,9 +60,10 @@ def blocks(name: str) -> tuple[bool, str]:
 def build(name: str) -> tuple[bool, str]:
     env = os.environ | {"NO_MKDOCS_2_WARNING": "1"}
     env.pop("VERIFICATION_RECORD", None)
-    site = ROOT / "build" / "page-site"
-    built, said = run(sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site), env=env)
-    return built, "\n".join(warnings_of(said)) or f"built into {site.relative_to(ROOT)}"
+    # A folder of its own: two contributors' loops (or two terminals) may build at once.
+    with tempfile.TemporaryDirectory(prefix="page-site-") as site:
+        built, said = run(sys.executable, "-m", "mkdocs", "build", "--strict", "-d", site, env=env)
+    return built, "\n".join(warnings_of(said)) or "built (strict), every link and anchor found"
 
 
 def warnings_of(log: str) -> list[str]:
