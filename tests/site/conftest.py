@@ -49,7 +49,7 @@ def open_page(chromium, site_url):
     """Open a built page in a fresh context (no storage shared), in a palette and a viewport."""
     contexts = []
 
-    def open_(page_file, palette="light", viewport=None):
+    def open_(page_file, palette="light", viewport=None, init_script=None):
         index, scheme = PALETTES[palette]
         context = chromium.new_context(
             viewport=viewport or {"width": 1280, "height": 900},
@@ -61,6 +61,8 @@ def open_page(chromium, site_url):
         context.add_init_script(
             f"localStorage.setItem('/.__palette', {json.dumps(json.dumps(choice))});"
         )
+        if init_script:
+            context.add_init_script(init_script)
         tab = context.new_page()
         tab.problems = {"errors": [], "foreign": []}
         tab.on("console", lambda m: m.type == "error" and tab.problems["errors"].append(m.text))

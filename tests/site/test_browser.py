@@ -75,6 +75,57 @@ def test_the_palette_toggle_is_what_a_dark_load_shows(open_page):
     check_palette(open_page(page_file, "dark"), page_file, "dark")
 
 
+# What a load changes on <html> and <body> after the page's content is parsed, kept when a style
+# rule reads it: such a change restyles every element of the page, the costliest work of a long
+# page's load on a phone (make audit). A class or attribute no rule reads costs nothing.
+WATCH_ROOTS = """new MutationObserver((records) => {
+    if (!document.querySelector("article")) return;  // still before the page's content
+    const roots = [document.documentElement, document.body];
+    window.rootChanges = (window.rootChanges || []).concat(records
+        .filter((r) => roots.includes(r.target))
+        .map((r) => [r.target.tagName, r.attributeName, r.oldValue,
+                     r.target.getAttribute(r.attributeName)]));
+}).observe(document, {attributes: true, attributeOldValue: true, subtree: true});"""
+STYLED_ROOT_CHANGES = """() => {
+    const rules = Array.from(document.styleSheets, (sheet) =>
+        Array.from(sheet.cssRules, (rule) => rule.cssText).join("\\n")).join("\\n");
+    const has = (list, c) => (list ?? "").split(/\\s+/).includes(c);
+    const read = (attribute, before, after) => attribute === "class"
+        ? `${before ?? ""} ${after ?? ""}`.split(/\\s+/)
+            .filter((c) => c && has(before, c) !== has(after, c))
+            .some((c) => rules.includes(`.${c}`))
+        : before !== after && rules.includes(`[${attribute}`);
+    return (window.rootChanges || [])
+        .filter(([, attribute, before, after]) => read(attribute, before, after))
+        .map(([tag, attribute, before, after]) => `${tag} ${attribute}: "${before}" -> "${after}"`);
+}"""
+
+
+@pytest.mark.parametrize("palette", ["light", "dark"])
+def test_a_load_restyles_nothing_at_the_root(open_page, palette):
+    """The class html gets and the stored palette are set before the body is parsed; after, a
+    load changes nothing a style rule reads on html or body (Material's palette script and its
+    class switch each restyled the whole page once more)."""
+    tab = open_page(SITE / "affine" / "index.html", palette, init_script=WATCH_ROOTS)
+    assert tab.evaluate("window.rootChanges.length") > 0, "the watch saw no change at all"
+    assert tab.evaluate(STYLED_ROOT_CHANGES) == []
+    assert "no-js" not in tab.evaluate("document.documentElement.className")
+
+
+def test_the_toggle_switches_stores_and_answers_the_keyboard(open_page):
+    tab = open_page(SITE / "softmax" / "index.html", "light")
+    tab.get_by_title(TOGGLE["light"]).click()
+    assert tab.evaluate("__md_get('__palette').color.scheme") == PALETTES["dark"][1]
+    assert tab.get_by_title(TOGGLE["dark"]).is_visible()
+    assert not tab.get_by_title(TOGGLE["light"]).is_visible()
+    tab.wait_for_function("() => !document.body.hasAttribute('data-md-color-switching')")
+    tab.locator("input.md-option").nth(PALETTES["dark"][0]).focus()
+    tab.keyboard.press("Enter")
+    assert tab.evaluate("document.body.dataset.mdColorScheme") == PALETTES["light"][1]
+    tab.reload()
+    assert tab.evaluate("document.body.dataset.mdColorScheme") == PALETTES["light"][1]
+
+
 # The focused element shows a ring; a visually hidden option input shows it on its label.
 FOCUS_RING = """() => {
     const focused = document.activeElement;
@@ -111,3 +162,16 @@ def test_print_is_light_and_bare_even_from_the_dark_palette(open_page, name):
     assert displays == ["none", "none", "none"]
     (ROOT / "build" / "print").mkdir(parents=True, exist_ok=True)
     tab.pdf(path=ROOT / "build" / "print" / f"{name}.pdf", format="A4", print_background=True)
+
+
+def test_the_search_index_is_asked_for_when_the_reader_opens_the_search(open_page):
+    """Material asks for the index on every load; here the request waits for the search box."""
+    tab = open_page(SITE / "affine" / "index.html")
+    asked = []
+    tab.on("request", lambda r: r.url.endswith("/search/search_index.json") and asked.append(r))
+    tab.wait_for_timeout(500)
+    assert asked == []
+    with tab.expect_response(lambda r: r.url.endswith("/search/search_index.json")):
+        tab.locator(".md-search__input").click()
+    tab.locator(".md-search__input").fill("transpose")
+    tab.wait_for_selector(".md-search-result__item")
