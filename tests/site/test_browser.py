@@ -77,7 +77,8 @@ def test_the_palette_toggle_is_what_a_dark_load_shows(open_page):
 
 # What a load changes on <html> and <body> after the page's content is parsed, kept when a style
 # rule reads it: such a change restyles every element of the page, the costliest work of a long
-# page's load on a phone (make audit). A class or attribute no rule reads costs nothing.
+# page's load on a phone (make audit). A class or attribute no rule reads costs nothing; a class
+# change is read by any rule on [class], such as Material's table:not([class]).
 WATCH_ROOTS = """new MutationObserver((records) => {
     if (!document.querySelector("article")) return;  // still before the page's content
     const roots = [document.documentElement, document.body];
@@ -93,7 +94,7 @@ STYLED_ROOT_CHANGES = """() => {
     const read = (attribute, before, after) => attribute === "class"
         ? `${before ?? ""} ${after ?? ""}`.split(/\\s+/)
             .filter((c) => c && has(before, c) !== has(after, c))
-            .some((c) => rules.includes(`.${c}`))
+            .some((c) => rules.includes(`.${c}`) || rules.includes("[class"))
         : before !== after && rules.includes(`[${attribute}`);
     return (window.rootChanges || [])
         .filter(([, attribute, before, after]) => read(attribute, before, after))
