@@ -128,7 +128,7 @@ def katex_errors(page: Path) -> list[str]:
 
 PYTHON_BLOCK = re.compile(
     r'<div class="language-python highlight"[^>]*>(?:<span class="filename">.*?</span>)?'
-    r"<pre>.*?<code>(?P<code>.*?)</code></pre>",
+    r"<pre>.*?<code[^>]*>(?P<code>.*?)</code></pre>",
     re.DOTALL,
 )
 TAG = re.compile(r"<[^>]+>")

@@ -67,6 +67,23 @@ def test_page_in_chromium(open_page, page_file):
     assert widths[0] <= widths[1], f"{page_id(page_file)}: {widths[0]}px wide at {widths[1]}px"
     assert tab.problems["errors"] == [], f"{page_id(page_file)}: console errors"
     assert tab.problems["foreign"] == [], f"{page_id(page_file)}: requests off 127.0.0.1"
+    outgrown = tab.evaluate(BOXES_OVER_THEIR_GUESS)
+    assert outgrown == [], f"{page_id(page_file)} at {PHONE['width']} px: (box, px, guessed px)"
+
+
+# hooks/section_boxes.py writes on each box the height it takes until it is first shown. Content
+# taller than that overlaps the boxes below whenever a script reads its geometry before then
+# (axe's contrast check does): at a phone's width every box must fit in its guess.
+SHOWN = ".jf-section { content-visibility: visible !important; contain: layout style paint; }"
+BOXES_OVER_THEIR_GUESS = f"""() => {{
+    document.head.insertAdjacentHTML('beforeend', '<style>{SHOWN}</style>');
+    const rem = parseFloat(getComputedStyle(document.documentElement).fontSize);
+    return [...document.querySelectorAll('.jf-section')].map((box, index) => [
+        index,
+        Math.round(box.getBoundingClientRect().height),
+        Math.round(parseFloat(box.style.containIntrinsicSize.split(' ').pop()) * rem),
+    ]).filter(([, height, guess]) => !(height <= guess));
+}}"""
 
 
 def test_the_palette_toggle_is_what_a_dark_load_shows(open_page):
@@ -177,3 +194,52 @@ def test_the_search_index_is_asked_for_when_the_reader_opens_the_search(open_pag
     tab.locator(".md-search__input").fill("transpose")
     tab.wait_for_selector(".md-search-result__item")
     assert tab.evaluate(INDEX_REQUESTS) == 1
+
+
+# hooks/section_boxes.py boxes the blocks between two headings; the browser styles and lays out
+# a box only when it comes near the viewport, and Material mounts a code block (its copy button)
+# only when it is seen (content.lazy). A script that reads geometry inside every box at load, as
+# Material's code blocks do when mounted eagerly, would lay the whole page out again.
+LAST_BOX_WITH_CODE = """() => {
+    const box = [...document.querySelectorAll('.jf-section')].filter(
+        (b) => b.querySelector('pre > code')).pop();
+    box.dataset.probe = '';
+    return [!box.firstElementChild.checkVisibility({contentVisibilityAuto: true}),
+            box.querySelectorAll('.md-code__button').length];
+}"""
+
+
+def test_sections_below_the_fold_wait_until_the_reader_reaches_them(open_page):
+    tab = open_page(SITE / "lstm_gru" / "index.html", viewport=PHONE)
+    skipped, copy_buttons = tab.evaluate(LAST_BOX_WITH_CODE)
+    assert skipped, "the last section was laid out at load"
+    assert copy_buttons == 0, "its code blocks were mounted at load"
+    tab.locator("[data-probe] pre > code").first.scroll_into_view_if_needed()
+    tab.locator("[data-probe] .md-code__button").first.wait_for()
+    assert tab.evaluate(
+        "document.querySelector('[data-probe]').firstElementChild"
+        ".checkVisibility({contentVisibilityAuto: true})"
+    )
+
+
+# A box holds its children's margins; site.css gives each block the place it had without boxes.
+BLOCK_TOPS = """() => [...document.querySelectorAll('article > :not(.jf-section), .jf-section > *')]
+    .filter((block) => block.getClientRects().length)
+    .map((block) => block.getBoundingClientRect().top + scrollY)"""
+UNBOX = """document.querySelectorAll('.jf-section')
+    .forEach((box) => box.replaceWith(...box.childNodes))"""
+
+
+@pytest.mark.parametrize("name", ["affine", "hessians", "margin_losses", "cheatsheet"])
+def test_boxes_move_no_block(open_page, name):
+    for viewport in (PHONE, {"width": 1280, "height": 900}):
+        tab = open_page(SITE / name / "index.html", viewport=viewport)
+        # as a box is when on screen: contained, laid out
+        tab.add_style_tag(content=SHOWN)
+        boxed = tab.evaluate(BLOCK_TOPS)
+        tab.evaluate(UNBOX)
+        unboxed = tab.evaluate(BLOCK_TOPS)
+        assert len(boxed) == len(unboxed) > 10
+        pairs = enumerate(zip(boxed, unboxed, strict=True))
+        moved = [(i, b - u) for i, (b, u) in pairs if abs(b - u) > 0.5]
+        assert moved == [], f"{name} at {viewport['width']} px: blocks moved (index, px): {moved}"
