@@ -40,6 +40,19 @@ def test_built_page_shows_fresh_outputs(notebook):
     )
 
 
+STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
+STYLE_BUDGET = 100_000  # characters; JupyterLab's whole sheet, as mkdocs-jupyter writes it: 595,000
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_built_page_carries_only_the_styles_it_can_use(notebook):
+    styles = sum(map(len, STYLE.findall(built_page(notebook).read_text())))
+    assert styles < STYLE_BUDGET, (
+        f"{built_page(notebook).relative_to(SITE)}: {styles:,} characters of <style> "
+        "(hooks/notebook_styles.py keeps the rules that can match)"
+    )
+
+
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_is_offered_for_download(notebook):
     html = built_page(notebook).read_text()
