@@ -30,6 +30,7 @@ def styled(css: str) -> str:
         ("pre{line-height:1}", "pre{line-height:1}"),
         (".jupyter-wrapper :root{--jp-x:1}", ""),
         (":root{--jp-x:1}", ":root{--jp-x:1}"),
+        ("html:root{--jp-x:1}", "html:root{--jp-x:1}"),
         (
             "@media (max-width:760px){.jp-Cell{padding:0}.jp-Menu{padding:0}}",
             "@media (max-width:760px){.jp-Cell{padding:0}}",
@@ -59,7 +60,7 @@ def test_a_rule_stays_when_it_can_match_an_element_of_the_page(css, kept):
     assert pruned(styled(css)) == styled(kept)
 
 
-def test_markdown_pages_are_left_alone():
+def test_only_notebook_pages_are_pruned():
     html = styled(".jp-Menu{color:red}")
     assert on_page_content(html, page("affine.md"), None, None) == html
     assert on_page_content(html, page("notebooks/rnn.ipynb"), None, None) == styled("")
