@@ -51,6 +51,7 @@ def styled(css: str) -> str:
         "element",
         ":root under an element",
         ":root",
+        "html:root",
         "media query",
         "emptied media query",
         "font face",
