@@ -76,18 +76,60 @@ def on_post_build(config):
 
 # KaTeX's CSS hides math text (font-display: block) until its font arrives, and the browser
 # asks for a font only once the CSS is parsed and the text laid out: the first screen's math
-# then paints late and moves the lines around it. Every formula uses KaTeX_Main; KaTeX_Math
-# is the italic of single letters. Both are fetched with the stylesheets instead.
-FIRST_FONTS = {"KaTeX_Main-Regular": "", "KaTeX_Math-Italic": 'class="mord mathnormal"'}
+# then paints late, and lines around it move when it does (a layout shift of 0.17 on the
+# pairwise-distances page, from KaTeX_Main-Bold and KaTeX_Size1). So each font the first
+# screen uses is fetched with the stylesheets instead. The first screen is the title and the
+# page's first two section boxes (hooks/section_boxes.py; the whole page where there are none):
+# the short answer and the setup. A font is used where an element carries the classes that
+# KaTeX's stylesheet gives it (each entry: alternatives split by "|", each a set of classes);
+# every formula uses KaTeX_Main.
+FONT_CLASSES = {
+    "KaTeX_Main-Regular": "katex",
+    "KaTeX_Math-Italic": "mathnormal",
+    "KaTeX_Main-Bold": "mathbf|textbf",
+    "KaTeX_Main-Italic": "mathit|textit",
+    "KaTeX_Math-BoldItalic": "boldsymbol",
+    "KaTeX_AMS-Regular": "amsrm|mathbb|textbb",
+    "KaTeX_Caligraphic-Regular": "mathcal",
+    "KaTeX_Fraktur-Regular": "mathfrak|textfrak",
+    "KaTeX_Script-Regular": "mathscr|textscr",
+    "KaTeX_SansSerif-Regular": "mathsf|textsf",
+    "KaTeX_Typewriter-Regular": "mathtt|texttt",
+    "KaTeX_Size1-Regular": "delimsizing size1|delim-size1|op-symbol small-op",
+    "KaTeX_Size2-Regular": "delimsizing size2|op-symbol large-op",
+    "KaTeX_Size3-Regular": "delimsizing size3",
+    "KaTeX_Size4-Regular": "delimsizing size4|delim-size4",
+}
+SECTION_BOX = '<div class="jf-section"'
 FIRST_STYLESHEET = '<link rel="stylesheet"'
+CLASS_ATTRIBUTE = re.compile(r'\bclass="([^"]*)"')
+
+
+def first_screen(output: str) -> str:
+    """The page up to its third section box: its title and first two boxes."""
+    starts = [m.start() for m in re.finditer(re.escape(SECTION_BOX), output)]
+    return output[: starts[2]] if len(starts) > 2 else output
+
+
+def fonts_used(html_text: str) -> list[str]:
+    """The KaTeX fonts some element of ``html_text`` asks for, in ``FONT_CLASSES`` order."""
+    elements = {frozenset(value.split()) for value in CLASS_ATTRIBUTE.findall(html_text)}
+    return [
+        font
+        for font, alternatives in FONT_CLASSES.items()
+        if any(
+            set(needed.split()) <= classes
+            for needed in alternatives.split("|")
+            for classes in elements
+        )
+    ]
 
 
 def _preload_fonts(output: str, page) -> str:
-    """``output`` with a preload of each KaTeX font it uses first, before its first stylesheet."""
+    """``output`` with a preload of each font its first screen uses, before its first stylesheet."""
     hrefs = [
         get_relative_url(f"{ASSET_DIR}/fonts/{font}.woff2", page.url)
-        for font, marker in FIRST_FONTS.items()
-        if marker in output
+        for font in fonts_used(first_screen(output))
     ]
     links = "".join(
         f'<link rel="preload" href="{href}" as="font" type="font/woff2" crossorigin>'

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 from mkdocs.exceptions import PluginError
 
-from hooks.katex import on_post_page
+from hooks.katex import first_screen, fonts_used, on_post_page
 
 
 def page(tmp_path, source="# P\n\nThe layer $xW + b$ and $\\frac{a}{$.\n", name="p.md"):
@@ -76,3 +76,38 @@ def test_the_fonts_of_the_first_formulas_load_with_the_stylesheets(tmp_path):
     assert out.count('rel="preload"') == 2 and out.count("crossorigin") == 2
     digits = on_post_page(head + '<span class="arithmatex">\\(2\\)</span>', page(tmp_path), None)
     assert digits.count('rel="preload"') == 1  # no italic letter, no KaTeX_Math
+
+
+@pytest.mark.parametrize(
+    ("element", "fonts"),
+    [
+        ('<span class="katex"><span class="mord">2</span></span>', ["KaTeX_Main-Regular"]),
+        ('<span class="mord mathnormal">x</span>', ["KaTeX_Math-Italic"]),
+        ('<span class="mord mathbf">W</span>', ["KaTeX_Main-Bold"]),
+        ('<span class="delimsizing size1">(</span>', ["KaTeX_Size1-Regular"]),
+        ('<span class="mop op-symbol large-op">∑</span>', ["KaTeX_Size2-Regular"]),
+        ('<span class="delimsizing mult"><span class="delim-size4">', ["KaTeX_Size4-Regular"]),
+        ('<span class="mord mathcal">L</span>', ["KaTeX_Caligraphic-Regular"]),
+        ('<span class="sizing reset-size6 size3 mtight">i</span>', []),  # a font size, no font
+    ],
+    ids=[
+        "any formula",
+        "italic letter",
+        "bold",
+        "delimiter",
+        "display sum",
+        "tall delimiter",
+        "calligraphic",
+        "script size",
+    ],
+)
+def test_an_element_asks_for_the_font_katex_css_gives_its_classes(element, fonts):
+    assert fonts_used(element) == fonts
+
+
+def test_the_first_screen_is_the_title_and_the_first_two_boxes():
+    boxes = ['<div class="jf-section"><span class="mord mathbf">W</span></div>'] * 2
+    late = '<div class="jf-section"><span class="mord mathcal">L</span></div>'
+    page = "<h1>T</h1>" + "".join(boxes) + late
+    assert fonts_used(first_screen(page)) == ["KaTeX_Main-Bold"]
+    assert fonts_used(first_screen(late)) == ["KaTeX_Caligraphic-Regular"]  # no boxes: all of it

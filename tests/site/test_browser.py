@@ -51,6 +51,7 @@ def test_page_in_chromium(open_page, page_file):
     """One load per page, as a reader: the light palette, the toggle to dark, a phone's width."""
     tab = open_page(page_file, "light")
     name = page_name(page_file)
+    assert tab.evaluate(FIRST_SCREEN_FONTS_NOT_PRELOADED) == [], f"{page_id(page_file)} at 1280 px"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     full = name in FULL_SCREENSHOTS
     tab.screenshot(path=SCREENSHOTS / f"{name}-light.png", full_page=full)
@@ -61,6 +62,8 @@ def test_page_in_chromium(open_page, page_file):
     tab.screenshot(path=SCREENSHOTS / f"{name}-dark.png")
 
     tab.set_viewport_size(PHONE)
+    fonts_late = tab.evaluate(FIRST_SCREEN_FONTS_NOT_PRELOADED)
+    assert fonts_late == [], f"{page_id(page_file)} at {PHONE['width']} px"
     if full:
         tab.screenshot(path=SCREENSHOTS / f"{name}-phone.png", full_page=True)
     widths = tab.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
@@ -69,6 +72,30 @@ def test_page_in_chromium(open_page, page_file):
     assert tab.problems["foreign"] == [], f"{page_id(page_file)}: requests off 127.0.0.1"
     outgrown = tab.evaluate(BOXES_OVER_THEIR_GUESS)
     assert outgrown == [], f"{page_id(page_file)} at {PHONE['width']} px: (box, px, guessed px)"
+
+
+# hooks/katex.py preloads the KaTeX fonts of a page's first screen: text on it that waits for a
+# font the page did not preload paints late and moves the lines around it (a layout shift).
+FIRST_SCREEN_FONTS_NOT_PRELOADED = """() => {
+    const preloaded = [...document.querySelectorAll('link[rel=preload][as=font]')]
+        .map((link) => link.href.split('/').pop().replace('.woff2', ''));
+    const late = new Set();
+    const text = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    for (let node = text.nextNode(); node; node = text.nextNode()) {
+        if (!node.data.trim()) continue;
+        const style = getComputedStyle(node.parentElement);
+        const family = style.fontFamily.split(',')[0].trim().replace(/"/g, '');
+        if (!family.startsWith('KaTeX_')) continue;
+        range.selectNodeContents(node);
+        const box = range.getBoundingClientRect();
+        if (box.height === 0 || box.bottom < 0 || box.top > innerHeight) continue;
+        const face = (Number(style.fontWeight) >= 600 ? 'Bold' : '')
+            + (style.fontStyle === 'italic' ? 'Italic' : '') || 'Regular';
+        if (!preloaded.includes(`${family}-${face}`)) late.add(`${family}-${face}`);
+    }
+    return [...late];
+}"""
 
 
 # hooks/section_boxes.py writes on each box the height it takes until it is first shown. Content
