@@ -78,9 +78,9 @@ def on_post_build(config):
 # asks for a font only once the CSS is parsed and the text laid out: the first screen's math
 # then paints late, and lines around it move when it does (a layout shift of 0.17 on the
 # pairwise-distances page, from KaTeX_Main-Bold and KaTeX_Size1). So each font the first
-# screen uses is fetched with the stylesheets instead. The first screen is the title and the
-# page's first two section boxes (hooks/section_boxes.py; the whole page where there are none):
-# the short answer and the setup. A font is used where an element carries the classes that
+# screen uses is fetched with the stylesheets instead. The first screen is the title, the short
+# answer and the page's first two section boxes (hooks/section_boxes.py; the whole page where
+# there are none). A font is used where an element carries the classes that
 # KaTeX's stylesheet gives it (each entry: alternatives split by "|", each a set of classes);
 # every formula uses KaTeX_Main.
 FONT_CLASSES = {
@@ -106,7 +106,7 @@ CLASS_ATTRIBUTE = re.compile(r'\bclass="([^"]*)"')
 
 
 def first_screen(output: str) -> str:
-    """The page up to its third section box: its title and first two boxes."""
+    """The page up to its third section box: its title, short answer and first two boxes."""
     starts = [m.start() for m in re.finditer(re.escape(SECTION_BOX), output)]
     return output[: starts[2]] if len(starts) > 2 else output
 

@@ -105,7 +105,7 @@ def test_an_element_asks_for_the_font_katex_css_gives_its_classes(element, fonts
     assert fonts_used(element) == fonts
 
 
-def test_the_first_screen_is_the_title_and_the_first_two_boxes():
+def test_the_first_screen_ends_where_the_third_box_starts():
     boxes = ['<div class="jf-section"><span class="mord mathbf">W</span></div>'] * 2
     late = '<div class="jf-section"><span class="mord mathcal">L</span></div>'
     page = "<h1>T</h1>" + "".join(boxes) + late

@@ -21,11 +21,10 @@ H3 = '<h3 id="b">B</h3>'
 NESTED = '<div class="admonition"><h2 id="inner">Inner</h2><p>x<br>y</p><img src="f.svg"></div>'
 
 
-def test_each_run_between_headings_is_boxed_and_the_headings_stay_outside():
+def test_each_run_between_headings_but_the_first_is_boxed_and_the_headings_stay_outside():
     html = f"{H1}<p>intro</p>{H2}<p>one</p><pre><code>a</code></pre>{H3}<p>two</p>"
     expected = (
-        f"{H1}{box('<p>intro</p>')}{H2}"
-        f"{box('<p>one</p><pre><code>a</code></pre>')}{H3}{box('<p>two</p>')}"
+        f"{H1}<p>intro</p>{H2}{box('<p>one</p><pre><code>a</code></pre>')}{H3}{box('<p>two</p>')}"
     )
     assert on_page_content(html, page("affine.md"), None, None) == expected
 
@@ -33,16 +32,16 @@ def test_each_run_between_headings_is_boxed_and_the_headings_stay_outside():
 def test_a_heading_inside_a_block_does_not_cut_it():
     html = f"{H2}<p>before</p>{NESTED}<p>after</p>"
     assert top_level_headings(html) == [(0, len(H2))]
-    assert on_page_content(html, page("affine.md"), None, None) == H2 + box(
-        f"<p>before</p>{NESTED}<p>after</p>"
+    assert on_page_content(H1 + "<p>answer</p>" + html, page("affine.md"), None, None) == (
+        H1 + "<p>answer</p>" + H2 + box(f"<p>before</p>{NESTED}<p>after</p>")
     )
 
 
 @pytest.mark.parametrize("between", ["", "\n", "\n  \n"])
 def test_no_box_for_an_empty_run(between):
-    html = f"{H2}{between}{H3}<p>x</p>"
+    html = f"{H1}<p>answer</p>{H2}{between}{H3}<p>x</p>"
     assert on_page_content(html, page("affine.md"), None, None) == (
-        f"{H2}{between}{H3}{box('<p>x</p>')}"
+        f"{H1}<p>answer</p>{H2}{between}{H3}{box('<p>x</p>')}"
     )
 
 
@@ -75,7 +74,7 @@ def test_the_guessed_height_grows_with_what_the_box_holds(more):
 
 
 def test_the_guess_is_written_on_the_box():
-    html = f"{H2}{PARAGRAPH}"
+    html = f"{H1}<p>answer</p>{H2}{PARAGRAPH}"
     assert f"contain-intrinsic-size: auto {guessed_height(PARAGRAPH)}rem" in on_page_content(
         html, page("affine.md"), None, None
     )
